@@ -1,0 +1,195 @@
+package io.dugong.internal;
+
+import io.dugong.ConnectionClosedException;
+import io.dugong.InvalidResponseException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Buffered reads from one socket, with line reads for the response parser.
+ *
+ * <p>A line is consumed only once it is complete, and the parser can {@link #mark()} the start of a
+ * response head and {@link #rewind()} to it: so a read that times out part-way through a head consumes
+ * nothing, and the caller may simply try again. The buffer grows past its configured size only while a
+ * head or line does not fit (bounded by the parser's limits) and shrinks back afterwards.
+ *
+ * <p>Errors from the socket are translated by {@link Transport}; this class only adds protocol errors.
+ */
+public final class SocketInput {
+    private final InputStream in;
+    private final Transport transport;
+    private final int bufferSize;
+    private byte[] buf;
+    private int pos;
+    private int lim;
+    private int mark = -1;
+    private boolean eof;
+
+    SocketInput(InputStream in, Transport transport, int bufferSize) {
+        this.in = in;
+        this.transport = transport;
+        this.bufferSize = bufferSize;
+        this.buf = new byte[bufferSize];
+    }
+
+    /** Bytes buffered and not yet consumed. */
+    public int buffered() {
+        return lim - pos;
+    }
+
+    /** True once the peer has closed its side and the buffer is drained. */
+    public boolean atEof() {
+        return eof && pos == lim;
+    }
+
+    /** Remembers the current position; {@link #rewind()} returns to it. */
+    public void mark() {
+        mark = pos;
+    }
+
+    /** Returns to the last {@link #mark()}, un-consuming what was read since. */
+    public void rewind() {
+        if (mark >= 0) pos = mark;
+    }
+
+    /** Forgets the mark, letting the buffer reclaim the space and shrink back to its configured size. */
+    public void unmark() {
+        mark = -1;
+        if (buf.length > bufferSize && lim - pos <= bufferSize) {
+            byte[] small = new byte[bufferSize];
+            System.arraycopy(buf, pos, small, 0, lim - pos);
+            lim -= pos;
+            pos = 0;
+            buf = small;
+        }
+    }
+
+    /**
+     * Reads more bytes from the socket into the buffer.
+     *
+     * @return the number read, or -1 at end of stream
+     */
+    private int fill() throws IOException {
+        if (eof) return -1;
+        int keep = mark >= 0 ? mark : pos;
+        if (lim == buf.length) {
+            if (keep > 0) {
+                System.arraycopy(buf, keep, buf, 0, lim - keep);
+                lim -= keep;
+                pos -= keep;
+                if (mark >= 0) mark = 0;
+            } else {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+        }
+        int n = transport.socketRead(in, buf, lim, buf.length - lim);
+        if (n < 0) {
+            eof = true;
+            return -1;
+        }
+        lim += n;
+        return n;
+    }
+
+    /**
+     * Reads one line ending in LF (a preceding CR is dropped; RFC 9112 §2.2 lets us accept a bare LF).
+     *
+     * @param limit the most bytes the line may have, terminator included
+     * @param what  names the line in error messages, e.g. "status line"
+     * @return the line in ISO-8859-1, or null if the stream ended before any byte of it
+     * @throws InvalidResponseException if the line is longer than {@code limit}
+     * @throws ConnectionClosedException if the stream ends inside the line
+     */
+    public String readLine(int limit, String what) throws IOException {
+        int scanned = pos;
+        while (true) {
+            for (int i = scanned; i < lim; i++) {
+                if (buf[i] == '\n') {
+                    if (i + 1 - pos > limit) throw tooLong(what, limit);
+                    int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
+                    String line = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+                    pos = i + 1;
+                    return line;
+                }
+            }
+            if (lim - pos >= limit) throw tooLong(what, limit);
+            int consumedBefore = pos;
+            scanned = lim;
+            if (fill() < 0) {
+                if (lim == pos) return null;
+                throw new ConnectionClosedException("connection closed in the middle of the " + what + " after "
+                        + (lim - pos) + " bytes");
+            }
+            scanned -= consumedBefore - pos; // fill() may have moved the data to the front
+        }
+    }
+
+    /**
+     * Like {@link #readLine} but never blocks: returns null unless a whole line is already buffered.
+     */
+    public String readLineIfBuffered(int limit, String what) throws IOException {
+        for (int i = pos; i < lim; i++) {
+            if (buf[i] == '\n') return readLine(limit, what);
+        }
+        return null;
+    }
+
+    private InvalidResponseException tooLong(String what, int limit) {
+        return new InvalidResponseException("the " + what + " is longer than the limit of " + limit + " bytes");
+    }
+
+    /**
+     * Reads up to {@code len} bytes: buffered bytes first, else one socket read (straight into {@code b}
+     * when the request is at least a buffer's worth, to save a copy).
+     *
+     * @return the number of bytes read, or -1 at end of stream
+     */
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) return 0;
+        if (pos == lim) {
+            if (mark < 0 && len >= buf.length && !eof) {
+                int n = transport.socketRead(in, b, off, len);
+                if (n < 0) eof = true;
+                return n;
+            }
+            if (mark < 0) pos = lim = 0;
+            if (fill() < 0) return -1;
+        }
+        int n = Math.min(len, lim - pos);
+        System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Like {@link #read(byte[], int, int)} into a buffer's remaining space. */
+    public int read(ByteBuffer dst, int max) throws IOException {
+        int want = Math.min(dst.remaining(), max);
+        if (want == 0) return 0;
+        if (dst.hasArray()) {
+            int n = read(dst.array(), dst.arrayOffset() + dst.position(), want);
+            if (n > 0) dst.position(dst.position() + n);
+            return n;
+        }
+        byte[] tmp = new byte[Math.min(want, Math.max(buf.length, 8192))];
+        int n = read(tmp, 0, tmp.length);
+        if (n > 0) dst.put(tmp, 0, n);
+        return n;
+    }
+
+    /**
+     * Raw bytes for debugging: whatever is buffered (up to {@code max}), else one socket read.
+     *
+     * @return the bytes, empty at end of stream
+     */
+    public byte[] readRaw(int max) throws IOException {
+        if (pos == lim && fill() < 0) return new byte[0];
+        int n = Math.min(max, lim - pos);
+        byte[] out = Arrays.copyOfRange(buf, pos, pos + n);
+        pos += n;
+        return out;
+    }
+}

@@ -1,0 +1,93 @@
+package io.dugong.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+
+/**
+ * Buffered writes to one socket. Request heads and small bodies are gathered here so that a request
+ * usually leaves in a single {@code write} call; large bodies go straight to the socket.
+ */
+public final class SocketOutput {
+    private static final int INITIAL_SIZE = 8 * 1024;
+    private static final int MAX_RETAINED = 64 * 1024;
+
+    private final OutputStream out;
+    private final Transport transport;
+    private byte[] buf = new byte[INITIAL_SIZE];
+    private int count;
+
+    SocketOutput(OutputStream out, Transport transport) {
+        this.out = out;
+        this.transport = transport;
+    }
+
+    /** Appends a string of ISO-8859-1 characters (already validated to be {@code <= 0xFF}). */
+    public void writeLatin1(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) buf[count++] = (byte) s.charAt(i);
+    }
+
+    /** Appends CR LF. */
+    public void crlf() {
+        ensure(2);
+        buf[count++] = '\r';
+        buf[count++] = '\n';
+    }
+
+    /** Appends a number in decimal. */
+    public void writeDecimal(long v) {
+        writeLatin1(Long.toString(v));
+    }
+
+    /** Appends a number in hexadecimal (chunk sizes). */
+    public void writeHex(long v) {
+        writeLatin1(Long.toHexString(v));
+    }
+
+    /**
+     * Writes bytes: copied into the buffer when they fit the buffer's retained size, else the buffer
+     * is flushed and the bytes written directly.
+     */
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (count + len <= Math.max(buf.length, MAX_RETAINED) && len <= MAX_RETAINED / 2) {
+            ensure(len);
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+            return;
+        }
+        flushBuffer();
+        transport.socketWrite(out, b, off, len);
+    }
+
+    /** Sends everything buffered. */
+    public void flush() throws IOException {
+        flushBuffer();
+        transport.socketFlush(out);
+    }
+
+    /** Bytes buffered and not yet sent. */
+    public int pending() {
+        return count;
+    }
+
+    /** Drops anything buffered (after a failure, or when a request is abandoned before sending). */
+    public void discardBuffered() {
+        count = 0;
+    }
+
+    private void flushBuffer() throws IOException {
+        if (count == 0) return;
+        int n = count;
+        count = 0; // whether or not the write succeeds, those bytes are no longer ours to resend
+        transport.socketWrite(out, buf, 0, n);
+        if (buf.length > MAX_RETAINED) buf = new byte[INITIAL_SIZE];
+    }
+
+    private void ensure(int more) {
+        if (count + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+        }
+    }
+}
