@@ -14,7 +14,10 @@ import java.util.OptionalLong;
  *   <li>{@link #following(long)} — {@code n} bytes the caller writes afterwards with
  *       {@link HttpConnection#write(byte[])};</li>
  *   <li>{@link #chunked()} — bytes of unknown length written afterwards, sent with
- *       {@code Transfer-Encoding: chunked} and ended by {@link HttpConnection#finishBody()}.</li>
+ *       {@code Transfer-Encoding: chunked} and ended by {@link HttpConnection#finishBody()};</li>
+ *   <li>{@link #ofStream(StreamSource, long)} and {@link #ofStream(StreamSource)} — bytes pulled from a
+ *       stream by the connection itself (with a known length, or chunked); the source is opened again
+ *       when a {@code Pipeline} replays the request.</li>
  * </ul>
  */
 public sealed interface Body {
@@ -54,6 +57,33 @@ public sealed interface Body {
      */
     static Body ofFile(Path file) {
         return new FileBody(file);
+    }
+
+    /**
+     * A body read from a stream, of exactly {@code length} bytes, sent by the connection itself.
+     *
+     * @param source opens the stream; called once per attempt to send the request
+     * @param length the Content-Length to announce; the stream must supply exactly this many bytes
+     */
+    static Body ofStream(StreamSource source, long length) {
+        if (length < 0) throw new IllegalArgumentException("body length must be >= 0, got " + length);
+        return new Streamed(source, length);
+    }
+
+    /**
+     * A body read from a stream of unknown length, sent chunked by the connection itself.
+     *
+     * @param source opens the stream; called once per attempt to send the request
+     */
+    static Body ofStream(StreamSource source) {
+        return new Streamed(source, -1);
+    }
+
+    /** Opens the stream of a {@link #ofStream} body; may be called again to replay the request. */
+    @FunctionalInterface
+    interface StreamSource {
+        /** A new stream positioned at the start of the body. */
+        java.io.InputStream open() throws java.io.IOException;
     }
 
     /** The length that will be announced, or empty for a chunked body. */
@@ -117,6 +147,24 @@ public sealed interface Body {
         @Override
         public OptionalLong length() {
             return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * A body pulled from a stream.
+     *
+     * @param source opens the stream
+     * @param contentLength the announced length, or -1 to send it chunked
+     */
+    record Streamed(StreamSource source, long contentLength) implements Body {
+        /** Checks the source is not null. */
+        public Streamed {
+            Objects.requireNonNull(source, "source");
+        }
+
+        @Override
+        public OptionalLong length() {
+            return contentLength < 0 ? OptionalLong.empty() : OptionalLong.of(contentLength);
         }
     }
 

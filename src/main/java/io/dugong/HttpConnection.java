@@ -1,6 +1,7 @@
 package io.dugong;
 
 import io.dugong.internal.BodyDecoder;
+import io.dugong.internal.Connector;
 import io.dugong.internal.HttpSyntax;
 import io.dugong.internal.RequestWriter;
 import io.dugong.internal.ResponseParser;
@@ -13,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -27,7 +27,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One HTTP/1.1 connection with pipelining: any number of requests may be sent before the first
@@ -70,8 +73,7 @@ public final class HttpConnection implements AutoCloseable {
 
     private final String host;
     private final int port;
-    private final InetSocketAddress proxy;
-    private final Duration connectTimeout;
+    private final Connector connector;
     private final int readBufferSize;
     private final ResponseParser parser;
     private final String hostHeader;
@@ -127,6 +129,8 @@ public final class HttpConnection implements AutoCloseable {
         final Transport transport;
         final Body body;
         final boolean expect100;
+        /** Told when the request enters flight; lets a pipeline hand it to its reader thread. */
+        Runnable onInFlight;
         volatile Phase phase;
 
         Exchange(String method, String target, Transport transport, Body body, boolean expect100) {
@@ -145,14 +149,14 @@ public final class HttpConnection implements AutoCloseable {
 
     private HttpConnection(Builder b) {
         this.host = b.host;
-        this.port = b.port;
-        this.proxy = b.proxy;
-        this.connectTimeout = b.connectTimeout;
+        this.port = b.port != 0 ? b.port : b.tls != null ? 443 : 80;
+        this.connector = new Connector(host, port, b.tls, b.tlsParameters, b.verifyHostname, b.proxy,
+                b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts);
         this.timeout = b.timeout;
         this.readBufferSize = b.readBufferSize;
         this.parser = new ResponseParser(b.statusLineLimit, b.headerBlockLimit);
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-        this.hostHeader = port == 80 ? h : h + ":" + port;
+        this.hostHeader = port == (b.tls != null ? 443 : 80) ? h : h + ":" + port;
     }
 
     /**
@@ -166,20 +170,22 @@ public final class HttpConnection implements AutoCloseable {
     }
 
     /**
-     * A connection to the host and port of {@code uri} (port 80 when absent).
+     * A connection to the host and port of {@code uri}: {@code https} means TLS with the JDK's default
+     * context and port 443 unless given; {@code http} means port 80 unless given.
      *
-     * @param uri an {@code http} URI; only scheme, host and port are used
-     * @throws IllegalArgumentException if the scheme is not http or the host is missing
+     * @param uri an {@code http} or {@code https} URI; only scheme, host and port are used
+     * @throws IllegalArgumentException if the scheme is neither or the host is missing
      */
     public static HttpConnection open(URI uri) {
-        String scheme = uri.getScheme();
-        if (!"http".equalsIgnoreCase(scheme)) {
-            throw new IllegalArgumentException("unsupported scheme " + scheme + " in " + uri + " (http is supported)");
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("unsupported scheme " + uri.getScheme() + " in " + uri + " (http or https)");
         }
         if (uri.getHost() == null) throw new IllegalArgumentException("no host in " + uri);
-        String h = uri.getHost();
-        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-        return builder(h).port(uri.getPort() < 0 ? 80 : uri.getPort()).build();
+        Builder b = builder(uri.getHost());
+        if (scheme.equals("https")) b.tls();
+        if (uri.getPort() >= 0) b.port(uri.getPort());
+        return b.build();
     }
 
     /**
@@ -206,6 +212,15 @@ public final class HttpConnection implements AutoCloseable {
      *         went out, its response (if the server sent one) can still be read
      */
     public void sendRequest(Request request) throws IOException {
+        sendRequest(request, null);
+    }
+
+    /**
+     * {@link #sendRequest(Request)}, calling {@code onInFlight} (on this thread) at the moment the
+     * request is in flight, so {@code readResponse} may be called for it. If this throws without
+     * having called it, nothing of the request was sent.
+     */
+    void sendRequest(Request request, Runnable onInFlight) throws IOException {
         Objects.requireNonNull(request, "request");
         lockSender("sendRequest");
         try {
@@ -219,14 +234,18 @@ public final class HttpConnection implements AutoCloseable {
             }
             String method = request.method();
             Body body = request.body();
-            long length = body instanceof Body.Chunked ? -1 : body.length().orElseThrow();
+            long length = body.length().orElse(-1);
             boolean expect100 = request.expect100() && length != 0;
-            String target = proxy != null ? absoluteForm(request) : request.originForm();
-            long announced = body instanceof Body.Chunked || (body instanceof Body.Empty && !methodDefinesContent(method))
-                    ? -1 : length;
+            String target = connector.absoluteFormTargets() ? absoluteForm(request) : request.originForm();
+            if (connector.absoluteFormTargets() && connector.proxyAuthorization() != null
+                    && !headers.contains("Proxy-Authorization")) {
+                headers = headers.toBuilder().add("Proxy-Authorization", connector.proxyAuthorization()).build();
+            }
+            long announced = body instanceof Body.Empty && !methodDefinesContent(method) ? -1 : length;
 
             Transport t = transportForSending();
             Exchange ex = new Exchange(method, target, t, body, expect100);
+            ex.onInFlight = onInFlight;
             SocketOutput out = t.output();
             RequestWriter.writeHead(out, method, target, headers.contains("Host") ? null : hostHeader, headers,
                     announced, length < 0, expect100);
@@ -391,7 +410,7 @@ public final class HttpConnection implements AutoCloseable {
         // The reader may see the 100 as soon as the head leaves, so publish the state first.
         sendState.set(SendState.AWAITING_CONTINUE);
         ex.transport.output().flush();
-        inFlight.add(ex); // in flight once the head is sent: the 100 or a final status answers it
+        enterFlight(ex); // in flight once the head is sent: the 100 or a final status answers it
     }
 
     private void startBody(Exchange ex, long length) {
@@ -417,18 +436,35 @@ public final class HttpConnection implements AutoCloseable {
         if (body instanceof Body.Bytes bytes) {
             out.write(bytes.content(), 0, bytes.content().length);
         } else if (body instanceof Body.FileBody file) {
-            long expected = file.length().orElseThrow();
-            long sent = 0;
-            byte[] chunk = new byte[SCRATCH_SIZE];
             try (InputStream in = Files.newInputStream(file.file())) {
-                for (int n; sent < expected && (n = in.read(chunk, 0, (int) Math.min(chunk.length, expected - sent))) > 0; ) {
-                    out.write(chunk, 0, n);
-                    sent += n;
+                copyExactly(in, out, file.length().orElseThrow(), "file " + file.file());
+            }
+        } else if (body instanceof Body.Streamed streamed) {
+            try (InputStream in = streamed.source().open()) {
+                if (streamed.contentLength() >= 0) {
+                    copyExactly(in, out, streamed.contentLength(), "the body stream");
+                } else {
+                    byte[] chunk = new byte[SCRATCH_SIZE];
+                    for (int n; (n = in.read(chunk)) >= 0; ) RequestWriter.writeChunk(out, chunk, 0, n);
+                    RequestWriter.writeLastChunk(out);
                 }
             }
-            if (sent != expected) {
-                throw new IOException("file " + file.file() + " shrank while being sent: " + sent + " of " + expected + " bytes");
-            }
+        }
+    }
+
+    /** Copies exactly the announced length: a source that is short or long would corrupt the framing. */
+    private static void copyExactly(InputStream in, SocketOutput out, long expected, String what) throws IOException {
+        long sent = 0;
+        byte[] chunk = new byte[SCRATCH_SIZE];
+        for (int n; sent < expected && (n = in.read(chunk, 0, (int) Math.min(chunk.length, expected - sent))) > 0; ) {
+            out.write(chunk, 0, n);
+            sent += n;
+        }
+        if (sent != expected) {
+            throw new IOException(what + " ended after " + sent + " of the " + expected + " bytes announced");
+        }
+        if (in.read() >= 0) {
+            throw new IOException(what + " has more than the " + expected + " bytes announced");
         }
     }
 
@@ -438,7 +474,7 @@ public final class HttpConnection implements AutoCloseable {
         ex.phase = Phase.SENT;
         sending = null;
         sendState.set(SendState.IDLE);
-        if (!alreadyQueued) inFlight.add(ex);
+        if (!alreadyQueued) enterFlight(ex);
     }
 
     /**
@@ -448,15 +484,40 @@ public final class HttpConnection implements AutoCloseable {
     private void sendFailed(Exchange ex, Throwable cause) {
         ex.transport.output().discardBuffered();
         ex.transport.stopReuse();
-        if (!(cause instanceof IOException) || cause instanceof java.nio.file.NoSuchFileException) {
-            // The wire now holds a request that can never be completed: nothing more may be read from it.
+        if (!(cause instanceof ConnectionClosedException || cause instanceof ConnectionTimedOutException)) {
+            // Not a socket failure but the body's source (a file, a stream) or a bug: the wire now holds a
+            // request that can never be completed, so no response can be read from it either.
             ex.transport.kill("sending " + ex + " failed: " + cause, true);
         }
         boolean queued = ex.expect100;
         ex.phase = Phase.SEND_FAILED;
         sending = null;
         sendState.set(SendState.IDLE);
-        if (!queued) inFlight.add(ex);
+        if (!queued) enterFlight(ex);
+    }
+
+    private void enterFlight(Exchange ex) {
+        inFlight.add(ex);
+        if (ex.onInFlight != null) ex.onInFlight.run();
+    }
+
+    /**
+     * Stops waiting for {@code 100 Continue}: the body of the request that expects it may now be
+     * written. RFC 9110 §10.1.1 lets a client send the body after waiting a while for a server that
+     * does not answer expectations. A 100 that arrives later is skipped like any interim response.
+     *
+     * @return true if a 100 was being awaited; false if none was (nothing changes)
+     */
+    public boolean skipContinue() {
+        lockSender("skipContinue");
+        try {
+            Exchange ex = sending;
+            if (ex == null || !sendState.compareAndSet(SendState.AWAITING_CONTINUE, SendState.WRITING_BODY)) return false;
+            ex.phase = Phase.WRITING_BODY;
+            return true;
+        } finally {
+            senderLock.unlock();
+        }
     }
 
     private void requireSendState(SendState expected, String op) {
@@ -472,25 +533,16 @@ public final class HttpConnection implements AutoCloseable {
     private Transport transportForSending() throws IOException {
         Transport t = transport;
         if (t != null && t.reusable()) return t;
+        if (t != null && t.deadReason() != null) t.close(); // kept open only for readRaw until now
         t = openTransport();
         transport = t;
         return t;
     }
 
     private Transport openTransport() throws IOException {
-        InetSocketAddress address = proxy != null ? proxy : new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-            throw new java.net.UnknownHostException("cannot resolve host name " + address.getHostString());
-        }
-        Socket socket = new Socket();
+        Socket socket = connector.open();
         try {
-            socket.setTcpNoDelay(true); // pipelined requests must not wait for ACKs of earlier ones
-            int millis = connectTimeout == null ? 0 : (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-            socket.connect(address, millis);
-            return new Transport(socket, host + ":" + port, readBufferSize, timeout);
-        } catch (SocketTimeoutException e) {
-            closeQuietly(socket);
-            throw new ConnectionTimedOutException("connecting to " + address + " took longer than " + connectTimeout, e);
+            return new Transport(socket, connector.authority(), readBufferSize, timeout);
         } catch (IOException | RuntimeException e) {
             closeQuietly(socket);
             throw e;
@@ -782,6 +834,25 @@ public final class HttpConnection implements AutoCloseable {
         ex.transport.exchangeDone();
     }
 
+    /**
+     * Gives up on the oldest request in flight (say, after a timeout): any body being read is dropped
+     * and the transport it was sent on is closed, so requests behind it on that transport fail fast.
+     * For the pipeline's reader thread.
+     */
+    void abandonOldest(String reason) {
+        lockReader("abandonOldest");
+        try {
+            Exchange ex = body != null ? reading : inFlight.peekFirst();
+            body = null;
+            reading = null;
+            if (ex == null) return;
+            lost(ex);
+            ex.transport.kill(reason, true);
+        } finally {
+            readerLock.unlock();
+        }
+    }
+
     /** The oldest request will get no response. */
     private void lost(Exchange ex) {
         inFlight.remove(ex);
@@ -847,9 +918,10 @@ public final class HttpConnection implements AutoCloseable {
         }
     }
 
-    /** The TLS session, once connected over TLS; empty for plain HTTP. */
+    /** The TLS session (peer certificates, cipher suite), once connected over TLS; empty for plain HTTP. */
     public Optional<SSLSession> sslSession() {
-        return Optional.empty();
+        Transport t = transport;
+        return t != null && t.socket() instanceof SSLSocket ssl ? Optional.of(ssl.getSession()) : Optional.empty();
     }
 
     /** The host this connection talks to. */
@@ -919,8 +991,12 @@ public final class HttpConnection implements AutoCloseable {
     /** Builds an {@link HttpConnection}; every setting has a default. */
     public static final class Builder {
         private final String host;
-        private int port = 80;
+        private int port;
+        private SSLContext tls;
+        private SSLParameters tlsParameters;
+        private boolean verifyHostname = true;
         private InetSocketAddress proxy;
+        private String proxyAuthorization;
         private Duration connectTimeout;
         private Duration timeout;
         private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
@@ -941,16 +1017,65 @@ public final class HttpConnection implements AutoCloseable {
             this.host = host;
         }
 
-        /** The TCP port (default 80). */
+        /** The TCP port (default 80, or 443 with TLS). */
         public Builder port(int port) {
             if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
             this.port = port;
             return this;
         }
 
-        /** Sends requests through an HTTP proxy, with absolute-form targets. */
+        /**
+         * Speaks TLS with the JDK's default {@code SSLContext}: the default trust store, SNI, and
+         * hostname verification.
+         */
+        public Builder tls() {
+            try {
+                return tls(SSLContext.getDefault());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("this JDK has no default SSLContext", e);
+            }
+        }
+
+        /** Speaks TLS with {@code context} (its trust managers decide which certificates are trusted). */
+        public Builder tls(SSLContext context) {
+            return tls(context, null);
+        }
+
+        /**
+         * Speaks TLS with {@code context} and {@code parameters} (protocols, cipher suites). Hostname
+         * verification is still switched on unless {@link #insecureDisableHostnameVerification()}.
+         */
+        public Builder tls(SSLContext context, SSLParameters parameters) {
+            this.tls = Objects.requireNonNull(context, "context");
+            this.tlsParameters = parameters;
+            return this;
+        }
+
+        /**
+         * INSECURE: accepts a certificate issued for another host name, which lets anyone holding any
+         * trusted certificate impersonate the server. For tests and for servers addressed by a name their
+         * certificate lacks; never for the open internet.
+         */
+        public Builder insecureDisableHostnameVerification() {
+            this.verifyHostname = false;
+            return this;
+        }
+
+        /**
+         * Sends requests through an HTTP proxy: plain HTTP with absolute-form targets, TLS through a
+         * {@code CONNECT} tunnel.
+         */
         public Builder proxy(InetSocketAddress proxyAddress) {
             this.proxy = proxyAddress;
+            return this;
+        }
+
+        /**
+         * The {@code Proxy-Authorization} value sent to the proxy (on the CONNECT request for TLS, on
+         * every request for plain HTTP), e.g. {@code "Basic " + base64("user:password")}.
+         */
+        public Builder proxyAuthorization(String value) {
+            this.proxyAuthorization = value == null ? null : HttpSyntax.requireFieldValue("Proxy-Authorization", value);
             return this;
         }
 

@@ -88,6 +88,7 @@ public abstract sealed class BodyDecoder {
         private long chunkRemaining;
         private long consumed;
         private int trailerBytes;
+        private IOException deferred;
 
         Chunked(SocketInput in, ResponseParser parser) {
             super(in);
@@ -96,6 +97,7 @@ public abstract sealed class BodyDecoder {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (deferred != null) throw deferred;
             while (state != State.DATA) {
                 if (state == State.DONE) return -1;
                 if (!advance(in.readLine(lineLimit(), lineName()))) {
@@ -113,7 +115,11 @@ public abstract sealed class BodyDecoder {
             chunkRemaining -= n;
             if (chunkRemaining == 0) {
                 state = State.DATA_CRLF;
-                completeFromBuffer();
+                try {
+                    completeFromBuffer();
+                } catch (IOException e) {
+                    deferred = e; // these n bytes arrived intact: deliver them, fail on the next read
+                }
             }
             return n;
         }
