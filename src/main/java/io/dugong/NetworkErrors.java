@@ -23,7 +23,9 @@ public final class NetworkErrors {
      * @param error any throwable, or null (false)
      */
     public static boolean isTemporary(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        // Identity set: a cause chain can be a cycle (a.initCause(b); b.initCause(a)).
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof HostnameNotResolvableException || t instanceof InvalidResponseException
                     || t instanceof StateException || t instanceof javax.net.ssl.SSLHandshakeException) {
                 return false;

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
@@ -111,9 +113,11 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
         for (String probe : dnsTestHosts) probes.add(lookUp(probe));
         if (probes.isEmpty()) return new HostnameNotResolvableException(name);
         CompletableFuture<Object> anyResolved = new CompletableFuture<>();
-        CompletableFuture.allOf(probes.toArray(new CompletableFuture<?>[0]))
-                .whenComplete((ok, err) -> anyResolved.complete(Boolean.FALSE));
         for (CompletableFuture<InetAddress[]> p : probes) p.thenAccept(a -> anyResolved.complete(Boolean.TRUE));
+        // Once all are done, decide from the probes themselves: a probe that resolved before these
+        // callbacks were registered must not lose to "all done" (their order is not guaranteed).
+        CompletableFuture.allOf(probes.toArray(new CompletableFuture<?>[0])).whenComplete((ok, err) ->
+                anyResolved.complete(probes.stream().anyMatch(p -> !p.isCompletedExceptionally())));
         try {
             long wait = deadline == 0 ? TimeUnit.SECONDS.toNanos(10) : Math.max(1, deadline - System.nanoTime());
             return Boolean.TRUE.equals(anyResolved.get(wait, TimeUnit.NANOSECONDS))
@@ -141,7 +145,7 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
     private Socket connectAny(InetAddress[] addresses, int dialPort, long deadline) throws IOException {
         IOException last = null;
         for (InetAddress address : addresses) {
-            Socket socket = new Socket();
+            Socket socket = tls != null ? new TlsTcpSocket() : new Socket();
             try {
                 socket.setTcpNoDelay(true); // pipelined requests must not wait for ACKs of earlier ones
                 socket.connect(new InetSocketAddress(address, dialPort), millis(deadline, "connecting to " + address));
@@ -196,14 +200,72 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
     }
 
     private Socket handshake(Socket plain, long deadline) throws IOException {
+        if (plain instanceof TlsTcpSocket t) t.finOnlyWithCloseNotify = true;
         SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
-        SSLParameters params = tlsParameters != null ? tlsParameters : ssl.getSSLParameters();
+        // Apply the caller's parameters, then adjust a copy: their object may be shared with other connections.
+        if (tlsParameters != null) ssl.setSSLParameters(tlsParameters);
+        SSLParameters params = ssl.getSSLParameters();
         if (verifyHostname) params.setEndpointIdentificationAlgorithm("HTTPS");
         if (!isIpLiteral(host)) params.setServerNames(List.of(new SNIHostName(host))); // SNI takes names only
         ssl.setSSLParameters(params);
         ssl.setSoTimeout(millis(deadline, "the TLS handshake"));
-        ssl.startHandshake();
+        try {
+            ssl.startHandshake();
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (SocketException | SSLHandshakeException e) {
+            // A reset or a FIN in the middle of the handshake is the connection failing, not TLS rejecting
+            // the peer: the JDK reports the FIN as SSLHandshakeException("Remote host terminated the
+            // handshake") caused by an EOFException, or (through TlsTcpSocket) as a SocketException.
+            if (e instanceof SocketException || e.getCause() instanceof java.io.EOFException
+                    || e.getCause() instanceof SocketException) {
+                throw new ConnectionClosedException("the connection to " + authority()
+                        + (proxy != null ? " through the proxy " + proxy : "")
+                        + " was closed or reset during the TLS handshake: " + e.getMessage(), e);
+            }
+            throw e;
+        }
         return ssl;
+    }
+
+    /**
+     * The TCP socket under a TLS connection. The JDK treats a FIN without a preceding TLS close_notify
+     * alert as a clean end of stream (unless the JVM-wide {@code com.sun.net.ssl.requireCloseNotify} is
+     * set), which would silently truncate a response delimited by the connection closing. The JDK reads
+     * TLS records with exact-length reads and stops at a close_notify, so it reads the FIN from this
+     * socket only when none came first: this socket reports that as an error, which the JDK passes on
+     * and {@link Transport} turns into a {@link ConnectionClosedException}.
+     */
+    private static final class TlsTcpSocket extends Socket {
+        /** Set once the TLS layer starts reading; before it, the proxy tunnel sees EOF normally. */
+        volatile boolean finOnlyWithCloseNotify;
+        private InputStream in;
+
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (in == null) {
+                in = new java.io.FilterInputStream(super.getInputStream()) {
+                    @Override
+                    public int read() throws IOException {
+                        return eof(super.read());
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        return eof(super.read(b, off, len));
+                    }
+                };
+            }
+            return in;
+        }
+
+        private int eof(int n) throws SocketException {
+            if (n < 0 && finOnlyWithCloseNotify) {
+                throw new SocketException("the peer closed the TCP connection without a TLS close_notify alert,"
+                        + " so the data may have been truncated");
+            }
+            return n;
+        }
     }
 
     /** {@code host:port} with IPv6 literals bracketed. */

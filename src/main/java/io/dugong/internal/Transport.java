@@ -200,9 +200,14 @@ public final class Transport {
             return new ConnectionTimedOutException("no data from " + peer + " within " + Duration.ofNanos(timeoutNanos)
                     + " while " + doing, e);
         }
-        if (writeTimedOut) {
+        if (writeTimedOut && doing.equals("writing")) {
             return new ConnectionTimedOutException("the write to " + peer + " made no progress within "
                     + Duration.ofNanos(timeoutNanos) + " (the peer is not reading); the connection was closed", e);
+        }
+        if (writeTimedOut) {
+            // Not a read timeout: the socket is gone, so a retry could never succeed.
+            return new ConnectionClosedException("the connection to " + peer + " was closed because a write made no progress within "
+                    + Duration.ofNanos(timeoutNanos) + " (the peer is not reading)", e);
         }
         if (Thread.currentThread().isInterrupted()) {
             return new ConnectionClosedException("the connection to " + peer

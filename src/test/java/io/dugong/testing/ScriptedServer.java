@@ -16,12 +16,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A raw-socket HTTP/1.1 server whose behaviour is a script, for testing the client against exact
  * byte sequences, pipelining, half-closes, resets and back-pressure.
  *
- * <p>It listens on 127.0.0.1 on an ephemeral port. Every accepted connection runs
+ * <p>It listens on 127.0.0.1 (or a {@link Builder#bindAddress(InetAddress) chosen address}) on an
+ * ephemeral port, speaking plain TCP or, with {@link Builder#tls(SSLContext)}, TLS. Every accepted connection runs
  * {@link Handler#handle(ServerConnection)} on its own virtual thread; when the handler returns, the
  * connection is closed. Use it with try-with-resources:
  *
@@ -69,8 +72,37 @@ public final class ScriptedServer implements AutoCloseable {
         private int receiveBufferSize;
         private int sendBufferSize;
         private int backlog = 50;
+        private SSLContext tls;
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
 
         private Builder() {
+        }
+
+        /**
+         * Speaks TLS with {@code context} (its key managers hold the server certificate, e.g.
+         * {@link TestCertificates#serverContext()}). Each accepted TCP socket gets a server-mode
+         * {@link javax.net.ssl.SSLSocket} layered over it; the handshake runs on the script's first
+         * read or write (or {@link ServerConnection#handshake()}), and
+         * {@link ServerConnection#closeWithoutCloseNotify()} can drop the TCP connection without a
+         * close_notify alert. {@link ScriptedServer#uri()} then has the scheme {@code https}.
+         *
+         * @param context the server's TLS context
+         * @return this builder
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = java.util.Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /**
+         * Listens on {@code address} instead of 127.0.0.1, e.g. the IPv6 loopback {@code ::1}.
+         *
+         * @param address a local address
+         * @return this builder
+         */
+        public Builder bindAddress(InetAddress address) {
+            this.bindAddress = java.util.Objects.requireNonNull(address, "address");
+            return this;
         }
 
         /**
@@ -136,6 +168,7 @@ public final class ScriptedServer implements AutoCloseable {
     private final ServerSocket serverSocket;
     private final Handler handler;
     private final int sendBufferSize;
+    private final SSLContext tls;
     private final Thread acceptThread;
     private final AtomicInteger nextConnectionId = new AtomicInteger();
 
@@ -153,6 +186,7 @@ public final class ScriptedServer implements AutoCloseable {
     private ScriptedServer(Builder builder, Handler handler) throws IOException {
         this.handler = handler;
         this.sendBufferSize = builder.sendBufferSize;
+        this.tls = builder.tls;
         ServerSocket ss = new ServerSocket();
         try {
             if (builder.receiveBufferSize > 0) {
@@ -160,7 +194,7 @@ public final class ScriptedServer implements AutoCloseable {
                 // change on the accepted socket would not shrink the advertised window.
                 ss.setReceiveBufferSize(builder.receiveBufferSize);
             }
-            ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), builder.backlog);
+            ss.bind(new InetSocketAddress(builder.bindAddress, 0), builder.backlog);
         } catch (IOException | RuntimeException e) {
             ss.close();
             throw e;
@@ -200,26 +234,28 @@ public final class ScriptedServer implements AutoCloseable {
     /**
      * The listening host.
      *
-     * @return {@code "127.0.0.1"}
+     * @return {@code "127.0.0.1"}, or the literal of the {@link Builder#bindAddress(InetAddress)}
+     *         (e.g. {@code "::1"}, unbracketed)
      */
     public String host() {
-        return "127.0.0.1";
+        return serverSocket.getInetAddress().getHostAddress().replaceFirst("%.*$", "");
     }
 
     /**
      * The server's base URI.
      *
-     * @return {@code http://127.0.0.1:<port>}
+     * @return {@code http://127.0.0.1:<port>} ({@code https} with TLS, IPv6 hosts bracketed)
      */
     public URI uri() {
-        return URI.create("http://" + host() + ":" + port());
+        String h = host();
+        return URI.create((tls != null ? "https" : "http") + "://" + (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port());
     }
 
     /**
      * A URI on this server.
      *
      * @param pathAndQuery starting with {@code /}
-     * @return {@code http://127.0.0.1:<port><pathAndQuery>}
+     * @return {@code http://127.0.0.1:<port><pathAndQuery>} (see {@link #uri()})
      */
     public URI uri(String pathAndQuery) {
         return URI.create(uri() + pathAndQuery);
@@ -328,7 +364,8 @@ public final class ScriptedServer implements AutoCloseable {
         }
         closeQuietly(serverSocket);
         for (ServerConnection c : toClose) {
-            closeQuietly(c.socket());
+            // The TCP socket: closing a TLS socket from here would not wake a handler blocked reading it.
+            closeQuietly(c.tcpSocket());
         }
         long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
         List<Thread> stuck = new ArrayList<>();
@@ -406,7 +443,9 @@ public final class ScriptedServer implements AutoCloseable {
                 if (sendBufferSize > 0) {
                     socket.setSendBufferSize(sendBufferSize);
                 }
-                connection = new ServerConnection(this, socket, nextConnectionId.incrementAndGet());
+                connection = tls == null
+                        ? new ServerConnection(this, socket, nextConnectionId.incrementAndGet())
+                        : new ServerConnection(this, layerTls(socket), socket, nextConnectionId.incrementAndGet());
             } catch (IOException e) {
                 closeQuietly(socket);
                 recordError(e);
@@ -438,7 +477,8 @@ public final class ScriptedServer implements AutoCloseable {
         } catch (Throwable t) {
             recordError(t);
         } finally {
-            closeQuietly(c.socket());
+            closeQuietly(c.socket()); // over TLS this sends close_notify (unless the TCP socket is closed already)
+            closeQuietly(c.tcpSocket());
             lock.lock();
             try {
                 openConnections.remove(c);
@@ -446,6 +486,13 @@ public final class ScriptedServer implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /** A server-mode TLS socket over {@code tcp} that leaves {@code tcp} open when closed. */
+    private SSLSocket layerTls(Socket tcp) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), false);
+        ssl.setUseClientMode(false);
+        return ssl;
     }
 
     private void recordError(Throwable t) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The server side of one accepted connection, driven by a {@link ScriptedServer.Handler} script.
@@ -40,6 +41,8 @@ public final class ServerConnection {
 
     private final ScriptedServer server;
     private final Socket socket;
+    /** The TCP socket: {@link #socket} itself, or the plain socket a TLS socket is layered over. */
+    private final Socket tcpSocket;
     private final int id;
     private final InputStream in;
     private final OutputStream out;
@@ -49,8 +52,17 @@ public final class ServerConnection {
     private int requestCount;
 
     ServerConnection(ScriptedServer server, Socket socket, int id) throws IOException {
+        this(server, socket, socket, id);
+    }
+
+    /**
+     * A connection whose {@code socket} may be a server-mode {@link SSLSocket} layered (without
+     * auto-close) over {@code tcpSocket}, so the TCP socket can be closed without a TLS close_notify.
+     */
+    ServerConnection(ScriptedServer server, Socket socket, Socket tcpSocket, int id) throws IOException {
         this.server = server;
         this.socket = socket;
+        this.tcpSocket = tcpSocket;
         this.id = id;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -314,12 +326,16 @@ public final class ServerConnection {
     }
 
     /**
-     * Half-closes: sends FIN so the client reads EOF, while this side can keep reading.
+     * Half-closes: sends FIN (over TLS: close_notify, then FIN) so the client reads EOF, while this
+     * side can keep reading.
      *
      * @throws IOException on socket errors
      */
     public void shutdownOutput() throws IOException {
-        socket.shutdownOutput();
+        socket.shutdownOutput(); // over TLS: a close_notify alert (the TLS socket leaves the TCP socket open)
+        if (tcpSocket != socket && !tcpSocket.isOutputShutdown()) {
+            tcpSocket.shutdownOutput();
+        }
     }
 
     /**
@@ -329,19 +345,58 @@ public final class ServerConnection {
      * @throws IOException on socket errors
      */
     public void reset() throws IOException {
-        if (!socket.isClosed()) {
-            socket.setSoLinger(true, 0);
-            socket.close();
+        if (!tcpSocket.isClosed()) {
+            // On the TCP socket itself: closing a TLS socket would first send a close_notify alert.
+            tcpSocket.setSoLinger(true, 0);
+            tcpSocket.close();
         }
     }
 
     /**
-     * Closes the socket (idempotent). Sends FIN, or RST if client bytes are still unread.
+     * Closes the socket (idempotent). Sends FIN, or RST if client bytes are still unread. Over TLS,
+     * sends a close_notify alert first.
      *
      * @throws IOException on socket errors
      */
     public void close() throws IOException {
-        socket.close();
+        try {
+            socket.close();
+        } finally {
+            tcpSocket.close();
+        }
+    }
+
+    /**
+     * Over TLS: closes the TCP connection (FIN) without sending a TLS close_notify alert first, as
+     * a crashed or careless server does. Without TLS this is {@link #close()}.
+     *
+     * @throws IOException on socket errors
+     */
+    public void closeWithoutCloseNotify() throws IOException {
+        tcpSocket.close();
+    }
+
+    /**
+     * Over TLS: runs the handshake now (it otherwise runs on the first read or write), so a script can
+     * expect it to fail, e.g. {@code assertThrows(IOException.class, c::handshake)} when the client
+     * rejects the certificate. Without TLS, does nothing.
+     *
+     * @throws IOException if the handshake fails
+     */
+    public void handshake() throws IOException {
+        if (socket instanceof SSLSocket ssl) {
+            ssl.startHandshake();
+        }
+    }
+
+    /**
+     * Whether this connection speaks TLS (the server was built with
+     * {@link ScriptedServer.Builder#tls(javax.net.ssl.SSLContext)}).
+     *
+     * @return true over TLS
+     */
+    public boolean isTls() {
+        return socket instanceof SSLSocket;
     }
 
     /**
@@ -361,7 +416,7 @@ public final class ServerConnection {
                 // Discard.
             }
         } finally {
-            socket.close();
+            close();
         }
     }
 
@@ -371,17 +426,23 @@ public final class ServerConnection {
      * @return true once closed
      */
     public boolean isClosed() {
-        return socket.isClosed();
+        return socket.isClosed() || tcpSocket.isClosed();
     }
 
     /**
      * The accepted socket, for options this class does not wrap (e.g. {@code setSoTimeout}).
-     * Read through this connection, not the socket's stream, or buffered bytes are skipped.
+     * Read through this connection, not the socket's stream, or buffered bytes are skipped. Over TLS
+     * this is the {@link SSLSocket} (its session shows e.g. the SNI names the client sent).
      *
      * @return the socket
      */
     public Socket socket() {
         return socket;
+    }
+
+    /** The TCP socket (under the TLS socket, if any), for the server to close. */
+    Socket tcpSocket() {
+        return tcpSocket;
     }
 
     /**
