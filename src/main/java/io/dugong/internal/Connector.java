@@ -239,24 +239,21 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
     private static final class TlsTcpSocket extends Socket {
         /** Set once the TLS layer starts reading; before it, the proxy tunnel sees EOF normally. */
         volatile boolean finOnlyWithCloseNotify;
-        private InputStream in;
 
+        /** A fresh, stateless view each call: the wrapper holds no buffer, so views cannot disagree. */
         @Override
-        public synchronized InputStream getInputStream() throws IOException {
-            if (in == null) {
-                in = new java.io.FilterInputStream(super.getInputStream()) {
-                    @Override
-                    public int read() throws IOException {
-                        return eof(super.read());
-                    }
+        public InputStream getInputStream() throws IOException {
+            return new java.io.FilterInputStream(super.getInputStream()) {
+                @Override
+                public int read() throws IOException {
+                    return eof(super.read());
+                }
 
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        return eof(super.read(b, off, len));
-                    }
-                };
-            }
-            return in;
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return eof(super.read(b, off, len));
+                }
+            };
         }
 
         private int eof(int n) throws SocketException {
