@@ -1,6 +1,7 @@
 package io.dugong;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -11,17 +12,29 @@ import java.nio.charset.UnsupportedCharsetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /** The common {@link BodyReader}s. */
 public final class BodyReaders {
+    private static final long PRESIZE_LIMIT = 16L * 1024 * 1024;
+
     private BodyReaders() {
     }
 
     /** The body as bytes. */
     public static BodyReader<byte[]> ofByteArray() {
-        return (head, in) -> in.readAllBytes();
+        return BodyReaders::readBytes;
+    }
+
+    /** Reads a body into one array of the announced size when there is one (bounded), else grows. */
+    private static byte[] readBytes(ResponseHead head, InputStream in) throws IOException {
+        long length = head.length().orElse(-1);
+        if (length < 0 || length > PRESIZE_LIMIT) return in.readAllBytes();
+        byte[] body = new byte[(int) length];
+        int n = in.readNBytes(body, 0, body.length); // a short body throws ConnectionClosedException instead
+        return n == body.length ? body : Arrays.copyOf(body, n);
     }
 
     /** The body as text, in the charset of its Content-Type (UTF-8 if none or unknown). */

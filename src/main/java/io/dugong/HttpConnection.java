@@ -70,6 +70,8 @@ public final class HttpConnection implements AutoCloseable {
     public static final int DEFAULT_HEADER_BLOCK_LIMIT = ResponseParser.DEFAULT_HEADER_BLOCK_LIMIT;
 
     private static final int SCRATCH_SIZE = 16 * 1024;
+    private static final int INITIAL_READ_ALL = 8 * 1024;
+    private static final long MAX_PRESIZE = 16L * 1024 * 1024;
 
     private final String host;
     private final int port;
@@ -224,13 +226,12 @@ public final class HttpConnection implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         lockSender("sendRequest");
         try {
-            requireSendState(SendState.IDLE, "sendRequest(" + request + ")");
+            if (sendState.get() != SendState.IDLE) requireSendState(SendState.IDLE, "sendRequest(" + request + ")");
             Headers headers = request.headers();
-            for (String framing : List.of("Content-Length", "Transfer-Encoding")) {
-                if (headers.contains(framing)) {
-                    throw new IllegalArgumentException("the request carries its own " + framing
-                            + " header; the connection derives framing from the Body");
-                }
+            if (headers.contains("Content-Length") || headers.contains("Transfer-Encoding")) {
+                throw new IllegalArgumentException("the request carries its own "
+                        + (headers.contains("Content-Length") ? "Content-Length" : "Transfer-Encoding")
+                        + " header; the connection derives framing from the Body");
             }
             String method = request.method();
             Body body = request.body();
@@ -530,9 +531,32 @@ public final class HttpConnection implements AutoCloseable {
         });
     }
 
+    /** True if the next request would open a new TCP connection. For the pipeline's sender. */
+    boolean willReconnect() {
+        Transport t = transport;
+        return t == null || !t.reusable();
+    }
+
+    /**
+     * Cleared by a pipeline's sender for a request that must not open a new TCP connection (others sent
+     * before it are unsettled): such a request is refused with {@link ReconnectDeferred}, nothing sent, so
+     * that the replays of the others can go first on the new connection.
+     */
+    volatile boolean reconnectAllowed = true;
+
+    /** See {@link #reconnectAllowed}. */
+    static final class ReconnectDeferred extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ReconnectDeferred() {
+            super("a new connection must wait for the requests in flight on the old one");
+        }
+    }
+
     private Transport transportForSending() throws IOException {
         Transport t = transport;
         if (t != null && t.reusable()) return t;
+        if (!reconnectAllowed) throw new ReconnectDeferred();
         if (t != null && t.deadReason() != null) t.close(); // kept open only for readRaw until now
         t = openTransport();
         transport = t;
@@ -705,14 +729,17 @@ public final class HttpConnection implements AutoCloseable {
         lockReader("readAll");
         try {
             if (body == null) return new byte[0];
-            byte[] buf = new byte[initialCapacity()];
+            long known = body.remainingLength();
+            // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
+            byte[] buf = new byte[(int) (known >= 0 ? Math.min(known, MAX_PRESIZE) : INITIAL_READ_ALL)];
             int count = 0;
-            while (true) {
+            while (body != null) { // null once the body is complete, often right after its last byte
                 if (count == buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, 1024));
                 int n = readBody(buf, count, buf.length - count);
-                if (n < 0) return count == buf.length ? buf : Arrays.copyOf(buf, count);
+                if (n < 0) break;
                 count += n;
             }
+            return count == buf.length ? buf : Arrays.copyOf(buf, count);
         } finally {
             readerLock.unlock();
         }
@@ -862,10 +889,6 @@ public final class HttpConnection implements AutoCloseable {
         ex.transport.exchangeDone();
     }
 
-    private int initialCapacity() {
-        // Trust Content-Length for pre-sizing only up to a bound, so a lying header cannot exhaust the heap.
-        return (int) Math.min(Math.max(readBufferSize, 1024), 1024 * 1024);
-    }
 
     // ------------------------------------------------------------------------------------------
     // Whole connection

@@ -44,6 +44,11 @@ public abstract sealed class BodyDecoder {
     /** Body bytes consumed so far. */
     public abstract long consumed();
 
+    /** Body bytes still to come if known (Content-Length framing), else -1. */
+    public long remainingLength() {
+        return -1;
+    }
+
     /** A body of exactly {@code length} bytes (Content-Length, or 0 for bodiless responses). */
     static final class FixedLength extends BodyDecoder {
         private final long length;
@@ -71,6 +76,11 @@ public abstract sealed class BodyDecoder {
         @Override
         public boolean isComplete() {
             return remaining == 0;
+        }
+
+        @Override
+        public long remainingLength() {
+            return remaining;
         }
 
         @Override

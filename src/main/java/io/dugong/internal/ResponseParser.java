@@ -4,6 +4,8 @@ import io.dugong.InvalidResponseException;
 import io.dugong.UnsupportedResponseException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,34 +51,6 @@ public final class ResponseParser {
      * @param fields       names and values, alternating
      */
     public record Head(int minorVersion, int status, String reason, String[] fields) {
-        /** First value of a field, or null. */
-        public String field(String name) {
-            for (int i = 0; i < fields.length; i += 2) {
-                if (fields[i].equalsIgnoreCase(name)) return fields[i + 1];
-            }
-            return null;
-        }
-
-        /** Every value of a field, split at commas, trimmed, empty elements dropped (RFC 9110 §5.6.1). */
-        public List<String> elements(String name) {
-            List<String> out = new ArrayList<>(1);
-            for (int i = 0; i < fields.length; i += 2) {
-                if (!fields[i].equalsIgnoreCase(name)) continue;
-                for (String part : fields[i + 1].split(",")) {
-                    String p = part.strip();
-                    if (!p.isEmpty()) out.add(p);
-                }
-            }
-            return out;
-        }
-
-        /** True if the Connection field lists {@code token}. */
-        public boolean connectionHas(String token) {
-            for (String e : elements("Connection")) {
-                if (e.equalsIgnoreCase(token)) return true;
-            }
-            return false;
-        }
     }
 
     /** How a response body is delimited (RFC 9112 §6.3). */
@@ -149,43 +123,60 @@ public final class ResponseParser {
     }
 
     /**
-     * Reads header (or trailer) fields up to the empty line. Obsolete line folding is replaced by a
-     * space, as RFC 9112 §5.2 asks of a user agent.
+     * Reads header (or trailer) fields up to the empty line, straight from the read buffer: one String
+     * per value, and none for the common names. Obsolete line folding is replaced by a space, as
+     * RFC 9112 §5.2 asks of a user agent.
      */
     public String[] readFields(SocketInput in, String what) throws IOException {
-        List<String> fields = new ArrayList<>(16);
+        String[] fields = new String[32];
+        int count = 0;
         int used = 0;
         while (true) {
-            String line = in.readLine(headerBlockLimit - used, what);
-            if (line == null) {
-                throw new io.dugong.ConnectionClosedException("connection closed in the middle of the " + what);
-            }
-            used += line.length() + 2;
+            int len = in.nextLine(headerBlockLimit - used, what);
+            if (len < 0) throw new io.dugong.ConnectionClosedException("connection closed in the middle of the " + what);
+            used += len + 2;
             if (used > headerBlockLimit) {
                 throw new InvalidResponseException("the " + what + " is larger than the limit of " + headerBlockLimit + " bytes");
             }
-            if (line.isEmpty()) return fields.toArray(new String[0]);
-            char first = line.charAt(0);
-            if (first == ' ' || first == '\t') {
-                if (fields.isEmpty()) {
-                    throw new InvalidResponseException("the " + what + " starts with a folded line: " + HttpSyntax.quote(line));
-                }
-                int last = fields.size() - 1;
-                fields.set(last, (fields.get(last) + " " + checkValue(line.strip(), line)).strip());
+            if (len == 0) return Arrays.copyOf(fields, count);
+            byte[] b = in.buffer();
+            int start = in.lineStart();
+            int end = start + len;
+            if (b[start] == ' ' || b[start] == '\t') {
+                if (count == 0) throw invalidLine("the " + what + " starts with a folded line", b, start, end);
+                String more = value(b, start, end);
+                fields[count - 1] = more.isEmpty() ? fields[count - 1] : fields[count - 1] + " " + more;
                 continue;
             }
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                throw new InvalidResponseException("malformed header line in the " + what + ": " + HttpSyntax.quote(line));
+            int colon = start;
+            while (colon < end && b[colon] != ':') {
+                // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
+                if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid header name in the " + what, b, start, end);
+                colon++;
             }
-            String name = line.substring(0, colon);
-            if (!HttpSyntax.isToken(name)) {
-                // Includes whitespace before the colon, which RFC 9112 §5.1 says must be rejected.
-                throw new InvalidResponseException("invalid header name " + HttpSyntax.quote(name) + " in the " + what);
-            }
-            fields.add(name);
-            fields.add(checkValue(stripOws(line, colon + 1), line));
+            if (colon == start || colon == end) throw invalidLine("malformed header line in the " + what, b, start, end);
+            if (count + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
+            fields[count++] = HeaderNames.of(b, start, colon);
+            fields[count++] = value(b, colon + 1, end);
         }
+    }
+
+    /** The field value between {@code from} and {@code to}, without surrounding whitespace. */
+    private static String value(byte[] b, int from, int to) throws InvalidResponseException {
+        while (from < to && (b[from] == ' ' || b[from] == '\t')) from++;
+        while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) to--;
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\r' || b[i] == 0) {
+                // RFC 9110 §5.5: CR and NUL in a field value are dangerous; reject the message.
+                throw invalidLine("header line has " + HttpSyntax.describe((char) b[i]), b, from, to);
+            }
+        }
+        return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private static InvalidResponseException invalidLine(String what, byte[] b, int from, int to) {
+        return new InvalidResponseException(what + ": "
+                + HttpSyntax.quote(new String(b, from, to - from, StandardCharsets.ISO_8859_1)));
     }
 
     /**
@@ -194,20 +185,48 @@ public final class ResponseParser {
     public Framing framing(Head head, String method) throws InvalidResponseException {
         int status = head.status();
         boolean http10 = head.minorVersion() == 0;
-        boolean close = head.connectionHas("close") || (http10 && !head.connectionHas("keep-alive"));
+        // One pass over the fields for the three that decide framing and persistence.
+        boolean close = false;
+        boolean keepAlive = false;
+        List<String> codings = null;
+        long length = -1;
+        boolean hasLength = false;
+        String[] f = head.fields();
+        for (int i = 0; i < f.length; i += 2) {
+            String name = f[i];
+            if (name.equalsIgnoreCase("Connection")) {
+                for (String token : elements(f[i + 1])) {
+                    if (token.equalsIgnoreCase("close")) close = true;
+                    else if (token.equalsIgnoreCase("keep-alive")) keepAlive = true;
+                }
+            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                if (codings == null) codings = new ArrayList<>(1);
+                codings.addAll(elements(f[i + 1]));
+            } else if (name.equalsIgnoreCase("Content-Length")) {
+                hasLength = true;
+                List<String> values = elements(f[i + 1]);
+                if (values.isEmpty()) throw new InvalidResponseException("empty Content-Length");
+                for (String v : values) {
+                    long n = parseContentLength(v);
+                    if (length >= 0 && n != length) {
+                        throw new InvalidResponseException("conflicting Content-Length values " + length + " and " + n);
+                    }
+                    length = n;
+                }
+            }
+        }
+        close |= http10 && !keepAlive;
         if (method.equals("HEAD") || status < 200 || status == 204 || status == 304) {
             return new Framing(Kind.NONE, 0, close);
         }
         if (method.equals("CONNECT") && status < 300) {
             return new Framing(Kind.NONE, 0, false); // the connection becomes a tunnel
         }
-        List<String> codings = head.elements("Transfer-Encoding");
-        if (!codings.isEmpty() || head.field("Transfer-Encoding") != null) {
+        if (codings != null) {
             if (codings.size() == 1 && codings.get(0).equalsIgnoreCase("chunked")) {
                 // Transfer-Encoding overrides Content-Length, but a message with both may be an attempt at
                 // request smuggling, so the connection is not reused after it (RFC 9112 §6.1, §6.3).
-                boolean suspicious = head.field("Content-Length") != null || http10;
-                return new Framing(Kind.CHUNKED, -1, close || suspicious);
+                return new Framing(Kind.CHUNKED, -1, close || hasLength || http10);
             }
             if (codings.stream().filter(c -> c.equalsIgnoreCase("chunked")).count() > 1) {
                 throw new InvalidResponseException("chunked is applied more than once: Transfer-Encoding "
@@ -216,20 +235,22 @@ public final class ResponseParser {
             throw new UnsupportedResponseException("unsupported Transfer-Encoding "
                     + HttpSyntax.quote(String.join(", ", codings)) + "; only chunked is supported");
         }
-        List<String> lengths = head.elements("Content-Length");
-        if (head.field("Content-Length") != null) {
-            long length = -1;
-            for (String v : lengths) {
-                long n = parseContentLength(v);
-                if (length >= 0 && n != length) {
-                    throw new InvalidResponseException("conflicting Content-Length values " + lengths);
-                }
-                length = n;
-            }
-            if (length < 0) throw new InvalidResponseException("empty Content-Length");
-            return new Framing(Kind.FIXED, length, close);
-        }
+        if (hasLength) return new Framing(Kind.FIXED, length, close);
         return new Framing(Kind.UNTIL_CLOSE, -1, true);
+    }
+
+    /** The comma-separated elements of one field value, trimmed, empty ones dropped (RFC 9110 §5.6.1). */
+    private static List<String> elements(String value) {
+        if (value.indexOf(',') < 0) {
+            String v = value.strip();
+            return v.isEmpty() ? List.of() : List.of(v);
+        }
+        List<String> out = new ArrayList<>(2);
+        for (String part : value.split(",")) {
+            String p = part.strip();
+            if (!p.isEmpty()) out.add(p);
+        }
+        return out;
     }
 
     private static long parseContentLength(String v) throws InvalidResponseException {
@@ -265,24 +286,7 @@ public final class ResponseParser {
         return Long.parseLong(line, 0, end, 16);
     }
 
-    private static String stripOws(String line, int from) {
-        int start = from;
-        int end = line.length();
-        while (start < end && (line.charAt(start) == ' ' || line.charAt(start) == '\t')) start++;
-        while (end > start && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) end--;
-        return line.substring(start, end);
-    }
 
-    private static String checkValue(String value, String line) throws InvalidResponseException {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == 0) {
-                // RFC 9110 §5.5: CR and NUL in a field value are dangerous; reject the message.
-                throw new InvalidResponseException("header line has " + HttpSyntax.describe(c) + ": " + HttpSyntax.quote(line));
-            }
-        }
-        return value;
-    }
 
     private static boolean isDigit(char c) {
         return c >= '0' && c <= '9';

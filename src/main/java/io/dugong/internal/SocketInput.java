@@ -27,6 +27,7 @@ public final class SocketInput {
     private int pos;
     private int lim;
     private int mark = -1;
+    private int lineStart;
     private boolean eof;
 
     SocketInput(InputStream in, Transport transport, int bufferSize) {
@@ -105,27 +106,47 @@ public final class SocketInput {
      * @throws ConnectionClosedException if the stream ends inside the line
      */
     public String readLine(int limit, String what) throws IOException {
+        int len = nextLine(limit, what);
+        return len < 0 ? null : new String(buf, lineStart, len, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Consumes the next line like {@link #readLine}, but leaves it in the buffer instead of making a
+     * String: read it from {@link #buffer()} at {@link #lineStart()} before the next call on this input.
+     *
+     * @return the line's length without its terminator, or -1 if the stream ended before its first byte
+     */
+    public int nextLine(int limit, String what) throws IOException {
         int scanned = pos;
         while (true) {
             for (int i = scanned; i < lim; i++) {
                 if (buf[i] == '\n') {
                     if (i + 1 - pos > limit) throw tooLong(what, limit);
-                    int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
-                    String line = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+                    lineStart = pos;
                     pos = i + 1;
-                    return line;
+                    return (i > lineStart && buf[i - 1] == '\r' ? i - 1 : i) - lineStart;
                 }
             }
             if (lim - pos >= limit) throw tooLong(what, limit);
             int consumedBefore = pos;
             scanned = lim;
             if (fill() < 0) {
-                if (lim == pos) return null;
+                if (lim == pos) return -1;
                 throw new ConnectionClosedException("connection closed in the middle of the " + what + " after "
                         + (lim - pos) + " bytes");
             }
             scanned -= consumedBefore - pos; // fill() may have moved the data to the front
         }
+    }
+
+    /** The buffer holding the line found by {@link #nextLine}. */
+    public byte[] buffer() {
+        return buf;
+    }
+
+    /** Where the line found by {@link #nextLine} starts in {@link #buffer()}. */
+    public int lineStart() {
+        return lineStart;
     }
 
     /**
