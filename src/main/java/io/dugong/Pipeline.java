@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,12 +52,16 @@ public final class Pipeline implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // All guarded by lock.
-    private final ArrayDeque<Call<?>> retries = new ArrayDeque<>();
+    /** Calls to (re)send before anything queued, in submit order whatever order they failed in. */
+    private final PriorityQueue<Call<?>> retries = new PriorityQueue<>(Comparator.comparingLong(c -> c.seq));
     private final ArrayDeque<Call<?>> queued = new ArrayDeque<>();
     private final ArrayDeque<Call<?>> sent = new ArrayDeque<>();
     private State state = State.OPEN;
+    private long submitted;
     private final Thread sender;
     private final Thread reader;
+    /** Sender thread only: whether the call being sent may open a new connection. */
+    private boolean mayReconnect;
 
     private enum State {
         /** Accepting requests. */
@@ -73,6 +79,8 @@ public final class Pipeline implements AutoCloseable {
         final CompletableFuture<Response<T>> future = new CompletableFuture<>();
         int attempts;
         // Guarded by the pipeline lock.
+        /** Submit order. */
+        long seq;
         boolean inFlight;
         boolean continueDecided;
         boolean bodyDone;
@@ -144,6 +152,7 @@ public final class Pipeline implements AutoCloseable {
             if (state != State.OPEN) {
                 call.future.completeExceptionally(new UnansweredRequestException(request, false, "the pipeline is closed", null));
             } else {
+                call.seq = submitted++;
                 queued.addLast(call);
                 changed.signalAll();
             }
@@ -299,12 +308,18 @@ public final class Pipeline implements AutoCloseable {
         try {
             while (true) {
                 if (state == State.CLOSED) return null;
-                if (sent.size() < options.depth()) {
+                // A new connection waits until the reader has settled everything sent on the old one, so
+                // the replays go first, in their original order, and nothing new overtakes them.
+                boolean settling = !sent.isEmpty() && conn.willReconnect();
+                if (sent.size() < options.depth() && !settling) {
                     Call<?> c = retries.isEmpty() ? queued.poll() : retries.poll();
                     if (c != null) {
                         changed.signalAll(); // room in the queue for submit()
                         if (c.future.isDone()) continue; // cancelled before it was sent
                         c.attempts++;
+                        // Only a call sent with nothing else unsettled may open a new connection: then no
+                        // replay of an older call can still be added behind it.
+                        mayReconnect = sent.isEmpty();
                         sent.addLast(c);
                         return c;
                     }
@@ -317,11 +332,26 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void send(Call<?> call) {
+        // Whether this attempt entered flight: call.inFlight itself may already have been reset by the
+        // reader replaying the call, so it cannot tell after a failure.
+        boolean[] entered = {false};
+        conn.reconnectAllowed = mayReconnect;
         try {
-            conn.sendRequest(call.request, () -> signal(() -> call.inFlight = true));
+            conn.sendRequest(call.request, () -> {
+                entered[0] = true;
+                signal(() -> call.inFlight = true);
+            });
+        } catch (HttpConnection.ReconnectDeferred deferred) {
+            // Nothing sent: back among the retries (in submit order), to go once the reader has settled
+            // everything sent on the old connection.
+            signal(() -> {
+                sent.remove(call);
+                call.attempts--;
+                retries.add(call);
+            });
+            return;
         } catch (IOException | RuntimeException e) {
-            boolean inFlight = locked(() -> call.inFlight);
-            if (!inFlight) {
+            if (!entered[0]) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
                 lock.lock();
                 try {
@@ -456,7 +486,7 @@ public final class Pipeline implements AutoCloseable {
                 call.inFlight = false;
                 call.continueDecided = false;
                 call.bodyDone = false;
-                retries.addLast(call); // in their original order, ahead of everything not yet sent
+                retries.add(call); // in their original order, ahead of everything not yet sent
                 changed.signalAll();
                 return;
             }
@@ -484,15 +514,6 @@ public final class Pipeline implements AutoCloseable {
         try {
             change.run();
             changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private <V> V locked(java.util.function.Supplier<V> read) {
-        lock.lock();
-        try {
-            return read.get();
         } finally {
             lock.unlock();
         }
