@@ -70,6 +70,8 @@ public final class HttpConnection implements AutoCloseable {
     public static final int DEFAULT_HEADER_BLOCK_LIMIT = ResponseParser.DEFAULT_HEADER_BLOCK_LIMIT;
 
     private static final int SCRATCH_SIZE = 16 * 1024;
+    /** Most bytes of unflushed requests a pipeline's burst leaves buffered before they are written. */
+    static final int BATCH_LIMIT = 32 * 1024;
     private static final int INITIAL_READ_ALL = 8 * 1024;
     private static final long MAX_PRESIZE = 16L * 1024 * 1024;
 
@@ -223,6 +225,15 @@ public final class HttpConnection implements AutoCloseable {
      * having called it, nothing of the request was sent.
      */
     void sendRequest(Request request, Runnable onInFlight) throws IOException {
+        sendRequest(request, onInFlight, true);
+    }
+
+    /**
+     * {@link #sendRequest(Request, Runnable)}; with {@code flush} false, a request whose body the
+     * connection sends itself may stay in the socket buffer (up to {@link #BATCH_LIMIT} bytes) until a
+     * later request or {@link #flush()} sends it. For a pipeline's sender, which flushes before it waits.
+     */
+    void sendRequest(Request request, Runnable onInFlight, boolean flush) throws IOException {
         Objects.requireNonNull(request, "request");
         lockSender("sendRequest");
         try {
@@ -261,7 +272,7 @@ public final class HttpConnection implements AutoCloseable {
                     if (length == 0) complete(ex);
                 } else {
                     writeContent(out, body);
-                    out.flush();
+                    if (flush || out.pending() >= BATCH_LIMIT) out.flush();
                     complete(ex);
                 }
             } catch (IOException | RuntimeException e) {
@@ -502,6 +513,24 @@ public final class HttpConnection implements AutoCloseable {
         if (ex.onInFlight != null) ex.onInFlight.run();
     }
 
+    /** Writes requests that {@code sendRequest(..., false)} left buffered. */
+    void flush() throws IOException {
+        lockSender("flush");
+        try {
+            Transport t = transport;
+            if (t == null) return;
+            try {
+                t.output().flush();
+            } catch (IOException | RuntimeException e) {
+                t.output().discardBuffered();
+                t.stopReuse(); // requests already in flight there fail when read, and are replayed
+                throw e;
+            }
+        } finally {
+            senderLock.unlock();
+        }
+    }
+
     /**
      * Stops waiting for {@code 100 Continue}: the body of the request that expects it may now be
      * written. RFC 9110 §10.1.1 lets a client send the body after waiting a while for a server that
@@ -557,6 +586,13 @@ public final class HttpConnection implements AutoCloseable {
         Transport t = transport;
         if (t != null && t.reusable()) return t;
         if (!reconnectAllowed) throw new ReconnectDeferred();
+        if (t != null && t.output().pending() > 0) {
+            try {
+                t.output().flush(); // requests in flight there must leave, to be answered or fail
+            } catch (IOException e) {
+                t.output().discardBuffered();
+            }
+        }
         if (t != null && t.deadReason() != null) t.close(); // kept open only for readRaw until now
         t = openTransport();
         transport = t;

@@ -50,7 +50,12 @@ public final class Pipeline implements AutoCloseable {
     private final HttpConnection conn;
     private final PipelineOptions options;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    /** The sender waits here for work, for room in flight, or for a 100-continue verdict. */
+    private final Condition senderWake = lock.newCondition();
+    /** The reader waits here for a request in flight, or for a body sent after 100 Continue. */
+    private final Condition readerWake = lock.newCondition();
+    /** Submitters wait here for room in the queue, and {@link #close()} for the end. */
+    private final Condition roomOrClosed = lock.newCondition();
     // All guarded by lock.
     /** Calls to (re)send before anything queued, in submit order whatever order they failed in. */
     private final PriorityQueue<Call<?>> retries = new PriorityQueue<>(Comparator.comparingLong(c -> c.seq));
@@ -62,6 +67,10 @@ public final class Pipeline implements AutoCloseable {
     private final Thread reader;
     /** Sender thread only: whether the call being sent may open a new connection. */
     private boolean mayReconnect;
+    /** Sender thread only: whether the call being sent is the last one ready, so it must be flushed. */
+    private boolean flushNow;
+    /** Sender thread only: requests written to the socket buffer but not flushed yet. */
+    private boolean unflushed;
 
     private enum State {
         /** Accepting requests. */
@@ -148,13 +157,13 @@ public final class Pipeline implements AutoCloseable {
         Call<T> call = new Call<>(request, bodyReader);
         lock.lock();
         try {
-            while (state == State.OPEN && queued.size() >= options.depth()) changed.await();
+            while (state == State.OPEN && queued.size() >= options.depth()) roomOrClosed.await();
             if (state != State.OPEN) {
                 call.future.completeExceptionally(new UnansweredRequestException(request, false, "the pipeline is closed", null));
             } else {
                 call.seq = submitted++;
                 queued.addLast(call);
-                changed.signalAll();
+                senderWake.signal();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -238,10 +247,10 @@ public final class Pipeline implements AutoCloseable {
         lock.lock();
         try {
             if (state == State.OPEN) state = State.CLOSING;
-            changed.signalAll();
+            wakeAll();
             long left;
             while (state != State.CLOSED && (left = deadline - System.nanoTime()) > 0) {
-                changed.awaitNanos(left);
+                roomOrClosed.awaitNanos(left);
             }
             drained = state == State.CLOSED;
         } catch (InterruptedException e) {
@@ -270,7 +279,7 @@ public final class Pipeline implements AutoCloseable {
             sent.clear();
             retries.clear();
             queued.clear();
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -302,7 +311,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** The next request to write, once there is room in flight; null when the pipeline is closed. */
+    /**
+     * The next request to write, once there is room in flight; null when the pipeline is closed.
+     * Requests written while more are ready stay in the socket buffer; they are flushed with the last
+     * ready one, or before the sender waits, so a burst leaves in few {@code write} calls.
+     */
     private Call<?> nextToSend() {
         lock.lock();
         try {
@@ -314,20 +327,40 @@ public final class Pipeline implements AutoCloseable {
                 if (sent.size() < options.depth() && !settling) {
                     Call<?> c = retries.isEmpty() ? queued.poll() : retries.poll();
                     if (c != null) {
-                        changed.signalAll(); // room in the queue for submit()
+                        roomOrClosed.signal(); // room in the queue for submit()
                         if (c.future.isDone()) continue; // cancelled before it was sent
                         c.attempts++;
                         // Only a call sent with nothing else unsettled may open a new connection: then no
                         // replay of an older call can still be added behind it.
                         mayReconnect = sent.isEmpty();
                         sent.addLast(c);
+                        flushNow = sent.size() >= options.depth() || (retries.isEmpty() && queued.isEmpty());
                         return c;
                     }
                 }
-                changed.awaitUninterruptibly();
+                if (unflushed) {
+                    lock.unlock();
+                    try {
+                        flush();
+                    } finally {
+                        lock.lock();
+                    }
+                    continue;
+                }
+                senderWake.awaitUninterruptibly();
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Sends what earlier calls left in the socket buffer; a failure shows on the reader side. */
+    private void flush() {
+        unflushed = false;
+        try {
+            conn.flush();
+        } catch (IOException | RuntimeException e) {
+            // The connection is broken: the reader sees it when it reads the responses.
         }
     }
 
@@ -339,8 +372,9 @@ public final class Pipeline implements AutoCloseable {
         try {
             conn.sendRequest(call.request, () -> {
                 entered[0] = true;
-                signal(() -> call.inFlight = true);
-            });
+                signal(() -> call.inFlight = true, readerWake);
+            }, flushNow);
+            unflushed = !flushNow;
         } catch (HttpConnection.ReconnectDeferred deferred) {
             // Nothing sent: back among the retries (in submit order), to go once the reader has settled
             // everything sent on the old connection.
@@ -348,18 +382,12 @@ public final class Pipeline implements AutoCloseable {
                 sent.remove(call);
                 call.attempts--;
                 retries.add(call);
-            });
+            }, senderWake);
             return;
         } catch (IOException | RuntimeException e) {
             if (!entered[0]) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
-                lock.lock();
-                try {
-                    sent.remove(call);
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+                signal(() -> sent.remove(call), readerWake);
                 call.future.completeExceptionally(e);
                 return;
             }
@@ -374,7 +402,7 @@ public final class Pipeline implements AutoCloseable {
             lock.lock();
             try {
                 long left = options.expectContinueTimeout().toNanos();
-                while (!call.continueDecided && state != State.CLOSED && left > 0) left = changed.awaitNanos(left);
+                while (!call.continueDecided && state != State.CLOSED && left > 0) left = senderWake.awaitNanos(left);
             } finally {
                 lock.unlock();
             }
@@ -385,7 +413,7 @@ public final class Pipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            signal(() -> call.bodyDone = true);
+            signal(() -> call.bodyDone = true, readerWake);
         }
     }
 
@@ -410,10 +438,10 @@ public final class Pipeline implements AutoCloseable {
                 if (head != null && head.inFlight) return head;
                 if (state == State.CLOSING && sent.isEmpty() && queued.isEmpty() && retries.isEmpty()) {
                     state = State.CLOSED;
-                    changed.signalAll();
+                    wakeAll();
                     return null;
                 }
-                changed.awaitUninterruptibly();
+                readerWake.awaitUninterruptibly();
             }
         } finally {
             lock.unlock();
@@ -425,7 +453,7 @@ public final class Pipeline implements AutoCloseable {
         try {
             head = conn.readResponse();
             if (call.request.expect100()) {
-                signal(() -> call.continueDecided = true);
+                signal(() -> call.continueDecided = true, senderWake);
                 if (head.status() == 100) {
                     awaitBodySent(call);
                     head = conn.readResponse();
@@ -464,7 +492,7 @@ public final class Pipeline implements AutoCloseable {
     private void awaitBodySent(Call<?> call) {
         lock.lock();
         try {
-            while (!call.bodyDone && state != State.CLOSED) changed.awaitUninterruptibly();
+            while (!call.bodyDone && state != State.CLOSED) readerWake.awaitUninterruptibly();
         } finally {
             lock.unlock();
         }
@@ -487,10 +515,10 @@ public final class Pipeline implements AutoCloseable {
                 call.continueDecided = false;
                 call.bodyDone = false;
                 retries.add(call); // in their original order, ahead of everything not yet sent
-                changed.signalAll();
+                senderWake.signal();
                 return;
             }
-            changed.signalAll();
+            senderWake.signal(); // room in flight
         } finally {
             lock.unlock();
         }
@@ -506,17 +534,25 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void answered(Call<?> call) {
-        signal(() -> sent.remove(call));
+        signal(() -> sent.remove(call), senderWake); // room in flight
     }
 
-    private void signal(Runnable change) {
+    /** Applies {@code change} under the lock and wakes the one thread waiting on {@code who}. */
+    private void signal(Runnable change, Condition who) {
         lock.lock();
         try {
             change.run();
-            changed.signalAll();
+            who.signal();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** After a change of state: everyone re-checks. Called with the lock held. */
+    private void wakeAll() {
+        senderWake.signalAll();
+        readerWake.signalAll();
+        roomOrClosed.signalAll();
     }
 
     /** Remembers the connection failure seen through the body stream, to tell it from a body reader's own. */
