@@ -100,6 +100,7 @@ public final class HttpConnection implements AutoCloseable {
     private Exchange reading;
     private BodyDecoder body;
     private boolean closeAfterBody;
+    private boolean closeAnnounced;
     private Transport lastRead;
 
     /** What the sender half is doing. */
@@ -573,6 +574,18 @@ public final class HttpConnection implements AutoCloseable {
      */
     volatile boolean reconnectAllowed = true;
 
+    /**
+     * A request sent after the response on which the server announced {@code Connection: close}: by
+     * RFC 9112 §9.6 the server did not process it, so replaying it is safe.
+     */
+    static final class NotProcessedException extends ConnectionClosedException {
+        private static final long serialVersionUID = 1L;
+
+        NotProcessedException(String message) {
+            super(message);
+        }
+    }
+
     /** See {@link #reconnectAllowed}. */
     static final class ReconnectDeferred extends IOException {
         private static final long serialVersionUID = 1L;
@@ -658,7 +671,8 @@ public final class HttpConnection implements AutoCloseable {
             String dead = t.deadReason();
             if (dead != null) {
                 lost(ex);
-                throw new ConnectionClosedException(ex + " was sent but will not be answered: " + dead);
+                String message = ex + " was sent but will not be answered: " + dead;
+                throw t.closedAsAnnounced() ? new NotProcessedException(message) : new ConnectionClosedException(message);
             }
             SocketInput in = t.input();
             in.mark();
@@ -713,6 +727,7 @@ public final class HttpConnection implements AutoCloseable {
             }
             reading = ex;
             closeAfterBody = framing.closeAfter() || withheld || ex.phase == Phase.SEND_FAILED;
+            closeAnnounced = framing.announced();
             body = BodyDecoder.of(framing, in, parser);
             OptionalLong length = switch (framing.kind()) {
                 case NONE -> OptionalLong.of(0);
@@ -891,7 +906,9 @@ public final class HttpConnection implements AutoCloseable {
         body = null;
         reading = null;
         inFlight.pollFirst();
-        if (closeAfterBody) {
+        if (closeAfterBody && closeAnnounced) {
+            ex.transport.closeAsAnnounced("the server announced it would close the connection after answering " + ex);
+        } else if (closeAfterBody) {
             ex.transport.kill("the server closed the connection after answering " + ex, true);
         }
         ex.transport.exchangeDone();

@@ -505,12 +505,16 @@ public final class Pipeline implements AutoCloseable {
             // connection, so the requests behind it are replayed on a fresh one.
             conn.abandonOldest("abandoned after a timeout waiting for the response to " + call.request);
         }
+        // A request the server announced it would not process costs no retry: with a deep pipeline, many
+        // may be sent on a connection the server closes (nginx's keepalive_requests, say).
+        boolean unprocessed = error instanceof HttpConnection.NotProcessedException;
         boolean replay = error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException)
-                && IDEMPOTENT.contains(call.request.method()) && call.attempts <= options.retries();
+                && IDEMPOTENT.contains(call.request.method()) && (unprocessed || call.attempts <= options.retries());
         lock.lock();
         try {
             sent.remove(call);
             if (replay && state != State.CLOSED && !call.future.isDone()) {
+                if (unprocessed) call.attempts--;
                 call.inFlight = false;
                 call.continueDecided = false;
                 call.bodyDone = false;

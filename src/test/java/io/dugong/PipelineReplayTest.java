@@ -59,6 +59,19 @@ class PipelineReplayTest {
         }
     }
 
+    @Test
+    void requestsAfterAnAnnouncedCloseAreReplayedWithoutSpendingTheRetryBudget() throws Exception {
+        // RFC 9112 §9.6: after "Connection: close" the server processes nothing more on that connection,
+        // so the requests pipelined behind it are replayed even with a retry budget of zero.
+        try (ScriptedServer server = closingAfterEveryTenth(true);
+             Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults().depth(32).retries(0))) {
+            List<CompletableFuture<Response<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) futures.add(p.submit(Request.get("/r" + i), BodyReaders.ofString()));
+
+            for (int i = 0; i < 1000; i++) assertEquals("/r" + i, futures.get(i).get().body());
+        }
+    }
+
     @ParameterizedTest(name = "Connection: close announced = {0}")
     @ValueSource(booleans = {true, false})
     void postInFlightWhenTheServerClosesFailsSayingItMayHaveReachedTheServer(boolean announceClose) throws Exception {

@@ -71,8 +71,10 @@ public final class ResponseParser {
      * @param kind       how the body is delimited
      * @param length     the length for {@link Kind#FIXED}, 0 for {@link Kind#NONE}, -1 otherwise
      * @param closeAfter whether the connection cannot carry another response after this one
+     * @param announced  whether the server said so itself ({@code Connection: close}, or HTTP/1.0
+     *                   without keep-alive), which promises it processes no later request (RFC 9112 §9.6)
      */
-    public record Framing(Kind kind, long length, boolean closeAfter) {
+    public record Framing(Kind kind, long length, boolean closeAfter, boolean announced) {
     }
 
     /**
@@ -217,16 +219,16 @@ public final class ResponseParser {
         }
         close |= http10 && !keepAlive;
         if (method.equals("HEAD") || status < 200 || status == 204 || status == 304) {
-            return new Framing(Kind.NONE, 0, close);
+            return new Framing(Kind.NONE, 0, close, close);
         }
         if (method.equals("CONNECT") && status < 300) {
-            return new Framing(Kind.NONE, 0, false); // the connection becomes a tunnel
+            return new Framing(Kind.NONE, 0, false, false); // the connection becomes a tunnel
         }
         if (codings != null) {
             if (codings.size() == 1 && codings.get(0).equalsIgnoreCase("chunked")) {
                 // Transfer-Encoding overrides Content-Length, but a message with both may be an attempt at
                 // request smuggling, so the connection is not reused after it (RFC 9112 §6.1, §6.3).
-                return new Framing(Kind.CHUNKED, -1, close || hasLength || http10);
+                return new Framing(Kind.CHUNKED, -1, close || hasLength || http10, close);
             }
             if (codings.stream().filter(c -> c.equalsIgnoreCase("chunked")).count() > 1) {
                 throw new InvalidResponseException("chunked is applied more than once: Transfer-Encoding "
@@ -235,8 +237,8 @@ public final class ResponseParser {
             throw new UnsupportedResponseException("unsupported Transfer-Encoding "
                     + HttpSyntax.quote(String.join(", ", codings)) + "; only chunked is supported");
         }
-        if (hasLength) return new Framing(Kind.FIXED, length, close);
-        return new Framing(Kind.UNTIL_CLOSE, -1, true);
+        if (hasLength) return new Framing(Kind.FIXED, length, close, close);
+        return new Framing(Kind.UNTIL_CLOSE, -1, true, close);
     }
 
     /** The comma-separated elements of one field value, trimmed, empty ones dropped (RFC 9110 §5.6.1). */

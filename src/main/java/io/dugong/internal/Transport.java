@@ -35,6 +35,7 @@ public final class Transport {
     private volatile boolean reusable = true;
     /** Why requests still unanswered here will never be answered, or null while responses may come. */
     private volatile String deadReason;
+    private volatile boolean closedAsAnnounced;
     /** Requests written here whose responses have not been read to the end (or failed). */
     private final AtomicInteger outstanding = new AtomicInteger();
     private volatile boolean closedLocally;
@@ -97,6 +98,20 @@ public final class Transport {
         reusable = false;
         if (deadReason == null) deadReason = reason;
         if (closeSocket) close();
+    }
+
+    /**
+     * Like {@link #kill}, after the server announced it would close: RFC 9112 §9.6 forbids it to
+     * process any later request on this connection, so those were certainly not acted upon.
+     */
+    public void closeAsAnnounced(String reason) {
+        closedAsAnnounced = true;
+        kill(reason, true);
+    }
+
+    /** True if requests unanswered here were certainly not processed (see {@link #closeAsAnnounced}). */
+    public boolean closedAsAnnounced() {
+        return closedAsAnnounced;
     }
 
     /** Why unanswered requests here are lost, or null if their responses may still be read. */
