@@ -2,6 +2,8 @@ package io.dugong.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dugong.Headers;
+import io.dugong.Response;
 import io.dugong.ResponseHead;
 
 /** Small readers of nginx's diagnostic headers, shared by the integration tests. */
@@ -23,5 +25,23 @@ final class Exchanges {
 
     static void assertStatus(int expected, ResponseHead head) {
         assertEquals(expected, head.status(), () -> "status of " + head);
+    }
+
+    /** nginx's connection serial number for the connection that answered {@code response} (Pipeline, DugongClient). */
+    static long connectionId(Response<?> response) {
+        return header(response.headers(), "X-Connection", response);
+    }
+
+    /** How many requests nginx had answered on the connection that answered {@code response}, this one included. */
+    static long connectionRequests(Response<?> response) {
+        return header(response.headers(), "X-Connection-Requests", response);
+    }
+
+    static void assertStatus(int expected, Response<?> response) {
+        assertEquals(expected, response.status(), () -> "status of " + response);
+    }
+
+    private static long header(Headers headers, String name, Object what) {
+        return Long.parseLong(headers.first(name).orElseThrow(() -> new AssertionError("no " + name + " header in " + what)));
     }
 }
