@@ -63,7 +63,7 @@ import javax.net.ssl.SSLSocket;
  */
 public final class HttpConnection implements AutoCloseable {
     /** Default size of the read buffer. */
-    public static final int DEFAULT_READ_BUFFER_SIZE = 64 * 1024;
+    public static final int DEFAULT_READ_BUFFER_SIZE = 16 * 1024;
     /** Default limit of a status line (and of a chunk-size line). */
     public static final int DEFAULT_STATUS_LINE_LIMIT = ResponseParser.DEFAULT_STATUS_LINE_LIMIT;
     /** Default limit of a response header block (and of a trailer block). */
@@ -1167,7 +1167,7 @@ public final class HttpConnection implements AutoCloseable {
             return this;
         }
 
-        /** Size of the read buffer (default 64 KiB); response heads larger than it grow it temporarily. */
+        /** Size of the read buffer (default 16 KiB; reads of a body at least this large bypass it); response heads larger than it grow it temporarily. */
         public Builder readBufferSize(int bytes) {
             if (bytes < 1) throw new IllegalArgumentException("readBufferSize must be positive, got " + bytes);
             this.readBufferSize = bytes;
