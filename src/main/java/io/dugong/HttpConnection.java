@@ -483,11 +483,7 @@ public final class HttpConnection implements AutoCloseable {
 
     /** The request is completely on the wire: it is now in flight. */
     private void complete(Exchange ex) {
-        boolean alreadyQueued = ex.expect100;
-        ex.phase = Phase.SENT;
-        sending = null;
-        sendState.set(SendState.IDLE);
-        if (!alreadyQueued) enterFlight(ex);
+        doneSending(ex, Phase.SENT);
     }
 
     /**
@@ -502,11 +498,15 @@ public final class HttpConnection implements AutoCloseable {
             // request that can never be completed, so no response can be read from it either.
             ex.transport.kill("sending " + ex + " failed: " + cause, true);
         }
-        boolean queued = ex.expect100;
-        ex.phase = Phase.SEND_FAILED;
+        doneSending(ex, Phase.SEND_FAILED);
+    }
+
+    /** The sender half is free again; the request is in flight (an expect100 one since its head left). */
+    private void doneSending(Exchange ex, Phase phase) {
+        ex.phase = phase;
         sending = null;
         sendState.set(SendState.IDLE);
-        if (!queued) enterFlight(ex);
+        if (!ex.expect100) enterFlight(ex);
     }
 
     private void enterFlight(Exchange ex) {
