@@ -38,6 +38,8 @@ public final class Transport {
     private volatile boolean closedAsAnnounced;
     /** Requests written here whose responses have not been read to the end (or failed). */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** Registered with {@link WriteWatchdog}. */
+    private final java.util.concurrent.atomic.AtomicBoolean watched = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closedLocally;
     private volatile boolean writeTimedOut;
     /** System.nanoTime() when the write in progress started, or 0 when none is in progress. */
@@ -139,6 +141,15 @@ public final class Transport {
             throw translate(e, "setting the timeout");
         }
         if (nanos > 0) WriteWatchdog.INSTANCE.watch(this);
+    }
+
+    /** True the first time: the caller registers this transport with the watchdog. */
+    boolean markWatched() {
+        return watched.compareAndSet(false, true);
+    }
+
+    void unmarkWatched() {
+        watched.set(false);
     }
 
     long timeoutNanos() {

@@ -1,7 +1,9 @@
 package io.dugong.internal;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.lang.ref.WeakReference;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -12,14 +14,15 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>One virtual thread scans the transports that have a timeout. It parks while none is registered,
  * and otherwise wakes a few times per shortest timeout, so a blocked write fails between 1× and 1.25×
- * its timeout. Writes themselves only set and clear a volatile timestamp.
+ * its timeout. Writes themselves only set and clear a volatile timestamp. Transports are held weakly,
+ * so one dropped without being closed can still be collected (and its socket closed by the JDK).
  */
 final class WriteWatchdog {
     static final WriteWatchdog INSTANCE = new WriteWatchdog();
 
     private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private final Set<Transport> watched = ConcurrentHashMap.newKeySet();
+    private final Queue<WeakReference<Transport>> watched = new ConcurrentLinkedQueue<>();
     private final Thread thread;
 
     private WriteWatchdog() {
@@ -27,9 +30,12 @@ final class WriteWatchdog {
         thread.start();
     }
 
-    /** Watches {@code t} until its socket is closed. */
+    /** Watches {@code t} until its socket is closed or its timeout is removed. */
     void watch(Transport t) {
-        if (watched.add(t)) LockSupport.unpark(thread);
+        if (t.markWatched()) {
+            watched.add(new WeakReference<>(t));
+            LockSupport.unpark(thread);
+        }
     }
 
     private void run() {
@@ -40,10 +46,17 @@ final class WriteWatchdog {
             }
             long now = System.nanoTime();
             long tick = Long.MAX_VALUE;
-            for (Transport t : watched) {
+            for (Iterator<WeakReference<Transport>> it = watched.iterator(); it.hasNext(); ) {
+                Transport t = it.next().get();
+                if (t == null || t.isClosed()) {
+                    it.remove();
+                    continue;
+                }
                 long timeout = t.timeoutNanos();
-                if (t.isClosed() || timeout == 0) {
-                    watched.remove(t);
+                if (timeout == 0) {
+                    it.remove();
+                    t.unmarkWatched();
+                    if (t.timeoutNanos() != 0) watch(t); // a timeout was set again meanwhile
                     continue;
                 }
                 long started = t.writeStartedNanos();
