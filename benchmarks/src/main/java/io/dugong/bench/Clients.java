@@ -5,16 +5,19 @@ import io.dugong.HttpConnection;
 import io.dugong.Pipeline;
 import io.dugong.PipelineOptions;
 import io.dugong.Request;
+import io.dugong.Response;
 import io.dugong.ResponseHead;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -182,26 +185,35 @@ final class Clients {
     private static double pipelineRun(URI origin, int depth, int n, String path, int len) throws Exception {
         try (Pipeline p = Pipeline.open(origin, PipelineOptions.defaults().depth(depth))) {
             Request request = Request.get(path);
-            CountDownLatch done = new CountDownLatch(n);
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < n && error.get() == null; i++) {
-                p.submit(request).whenComplete((r, e) -> {
-                    if (e != null) {
-                        error.compareAndSet(null, e);
-                    } else {
-                        try {
-                            check(r.status(), r.body().length, len);
-                        } catch (RuntimeException bad) {
-                            error.compareAndSet(null, bad);
-                        }
-                    }
-                    done.countDown();
-                });
-            }
-            awaitAll(done, error);
-            return (System.nanoTime() - t0) / 1e9;
+            return submitAll(() -> p.submit(request), n, len);
         }
+    }
+
+    /**
+     * Submits {@code n} requests through {@code submit} (which blocks while the client's queue is full),
+     * checks every response, and returns the seconds until the last one came.
+     */
+    private static double submitAll(Supplier<CompletableFuture<Response<byte[]>>> submit, int n, int len)
+            throws Exception {
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n && error.get() == null; i++) {
+            submit.get().whenComplete((r, e) -> {
+                if (e != null) {
+                    error.compareAndSet(null, e);
+                } else {
+                    try {
+                        check(r.status(), r.body().length, len);
+                    } catch (RuntimeException bad) {
+                        error.compareAndSet(null, bad);
+                    }
+                }
+                done.countDown();
+            });
+        }
+        awaitAll(done, error);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static Shared pipelineShared(URI origin, int depth) {
@@ -224,25 +236,7 @@ final class Clients {
     private static double dugongClientRun(URI origin, int depth, int n, String path, int len) throws Exception {
         try (DugongClient client = DugongClient.builder().maxConnectionsPerOrigin(1).pipelineDepth(depth).build()) {
             Request request = Request.get(origin.resolve(path));
-            CountDownLatch done = new CountDownLatch(n);
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < n && error.get() == null; i++) {
-                client.sendAsync(request).whenComplete((r, e) -> {
-                    if (e != null) {
-                        error.compareAndSet(null, e);
-                    } else {
-                        try {
-                            check(r.status(), r.body().length, len);
-                        } catch (RuntimeException bad) {
-                            error.compareAndSet(null, bad);
-                        }
-                    }
-                    done.countDown();
-                });
-            }
-            awaitAll(done, error);
-            return (System.nanoTime() - t0) / 1e9;
+            return submitAll(() -> client.sendAsync(request), n, len);
         }
     }
 
