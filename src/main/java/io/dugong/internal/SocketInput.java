@@ -97,6 +97,25 @@ public final class SocketInput {
     }
 
     /**
+     * Reads what arrives within {@code millis} into the buffer, without consuming it: for checking an
+     * idle connection.
+     *
+     * @return the number of bytes read, 0 if none came in time, -1 at end of stream
+     */
+    public int probe(int millis) throws IOException {
+        if (eof) return -1;
+        if (pos == lim && mark < 0) pos = lim = 0;
+        if (lim == buf.length) return 0; // full: the caller sees buffered bytes anyway
+        int n = transport.socketProbe(in, buf, lim, buf.length - lim, millis);
+        if (n < 0) {
+            eof = true;
+            return -1;
+        }
+        lim += n;
+        return n;
+    }
+
+    /**
      * Reads one line ending in LF (a preceding CR is dropped; RFC 9112 §2.2 lets us accept a bare LF).
      *
      * @param limit the most bytes the line may have, terminator included
