@@ -123,6 +123,7 @@ public final class Pipeline implements AutoCloseable {
      * pipeline lock, except {@link #started}.
      */
     private final class Attempt implements SendListener {
+        final Call<?> call;
         /** The connection has started writing it (so some of it may have left). */
         volatile boolean started;
         /** Completely sent (an expect100 request: its head); the reader may read its response. */
@@ -131,6 +132,10 @@ public final class Pipeline implements AutoCloseable {
         boolean continueDecided;
         /** The sender is done with the body held for 100 (sent, failed, or not needed). */
         boolean bodyDone;
+
+        Attempt(Call<?> call) {
+            this.call = call;
+        }
 
         @Override
         public void writing() {
@@ -480,9 +485,9 @@ public final class Pipeline implements AutoCloseable {
 
     private void runSender() {
         while (true) {
-            Call<?> call = nextToSend();
-            if (call == null) return;
-            send(call);
+            Attempt attempt = nextToSend();
+            if (attempt == null) return;
+            send(attempt);
         }
     }
 
@@ -491,7 +496,7 @@ public final class Pipeline implements AutoCloseable {
      * Requests written while more are ready stay in the socket buffer; they are flushed with the last
      * ready one, or before the sender waits, so a burst leaves in few {@code write} calls.
      */
-    private Call<?> nextToSend() {
+    private Attempt nextToSend() {
         lock.lock();
         try {
             while (true) {
@@ -505,13 +510,13 @@ public final class Pipeline implements AutoCloseable {
                         roomOrClosed.signal(); // room in the queue for submit()
                         if (c.future.isDone()) continue; // cancelled before it was sent
                         c.attempts++;
-                        c.attempt = new Attempt();
+                        c.attempt = new Attempt(c);
                         // Only a call sent with nothing else unsettled may open a new connection: then no
                         // replay of an older call can still be added behind it.
                         mayReconnect = sent.isEmpty();
                         sent.addLast(c);
                         flushNow = sent.size() >= options.depth() || (retries.isEmpty() && queued.isEmpty());
-                        return c;
+                        return c.attempt;
                     }
                 }
                 if (unflushed) {
@@ -540,14 +545,8 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private void send(Call<?> call) {
-        Attempt attempt;
-        lock.lock();
-        try {
-            attempt = call.attempt;
-        } finally {
-            lock.unlock();
-        }
+    private void send(Attempt attempt) {
+        Call<?> call = attempt.call;
         conn.reconnectAllowed(mayReconnect);
         try {
             conn.sendRequest(call.request, attempt, flushNow);
@@ -614,20 +613,20 @@ public final class Pipeline implements AutoCloseable {
 
     private void runReader() {
         while (true) {
-            Call<?> call = nextToRead();
-            if (call == null) return;
-            readResponse(call);
+            Attempt attempt = nextToRead();
+            if (attempt == null) return;
+            readResponse(attempt);
         }
     }
 
     /** The oldest request in flight; null once the pipeline is closed (or drained while closing). */
-    private Call<?> nextToRead() {
+    private Attempt nextToRead() {
         lock.lock();
         try {
             while (true) {
                 if (state == State.CLOSED) return null;
                 Call<?> head = sent.peekFirst();
-                if (head != null && head.attempt != null && head.attempt.inFlight) return head;
+                if (head != null && head.attempt != null && head.attempt.inFlight) return head.attempt;
                 if (state == State.CLOSING && sent.isEmpty() && queued.isEmpty() && retries.isEmpty()) {
                     state = State.CLOSED;
                     wakeAll();
@@ -640,14 +639,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private <T> void readResponse(Call<T> call) {
-        Attempt attempt;
-        lock.lock();
-        try {
-            attempt = call.attempt;
-        } finally {
-            lock.unlock();
-        }
+    private void readResponse(Attempt attempt) {
+        readResponse(attempt, attempt.call);
+    }
+
+    private <T> void readResponse(Attempt attempt, Call<T> call) {
         ResponseHead head;
         try {
             head = conn.readResponse();
