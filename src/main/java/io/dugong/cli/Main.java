@@ -48,15 +48,19 @@ public final class Main {
      * Used by {@link #main} and by tests.
      */
     static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(Options.USAGE);
+            return USAGE;
+        }
         Options o;
         try {
             o = Options.parse(args);
         } catch (Options.UsageException e) {
             return usage(err, e.getMessage());
         }
-        if (o.help || args.length == 0) {
-            (args.length == 0 ? err : out).println(Options.USAGE);
-            return args.length == 0 ? USAGE : OK;
+        if (o.help) {
+            out.println(Options.USAGE);
+            return OK;
         }
         if (o.demo) return Demo.run(o.demoRequests, o.demoDelay, out, err);
         return fetch(o, stdin, out, err);
