@@ -89,7 +89,8 @@ final class Stats {
     void printSummary(PrintStream err) {
         double s = Math.max(elapsedSeconds(), 1e-9);
         long d = done.get();
-        err.printf(Locale.ROOT, "dugong: %,d requests in %.2f s (%,.0f req/s), %s received%n", d, s, d / s, size(bytes.get()));
+        err.printf(Locale.ROOT, "dugong: %,d request%s in %.2f s (%,.0f req/s), %s received%n", d, d == 1 ? "" : "s", s, d / s,
+                size(bytes.get()));
         StringBuilder counts = new StringBuilder();
         byStatus.forEach((status, n) -> counts.append(String.format(Locale.ROOT, "  %d: %,d", status, n.get())));
         if (!counts.isEmpty()) err.println("  by status:" + counts);
