@@ -30,27 +30,51 @@ public record PipelineOptions(int depth, int retries, Duration expectContinueTim
         Objects.requireNonNull(closeTimeout, "closeTimeout");
     }
 
-    /** Depth 32, 3 retries, 1 s for 100 Continue, 30 s to close. */
+    /**
+     * Depth 32, 3 retries, 1 s for 100 Continue, 30 s to close.
+     *
+     * @return depth 32, 3 retries, 1 s for 100 Continue, 30 s to close
+     */
     public static PipelineOptions defaults() {
         return new PipelineOptions(DEFAULT_DEPTH, DEFAULT_RETRIES, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
-    /** A copy with another depth. */
+    /**
+     * A copy with another depth.
+     *
+     * @param newDepth most requests in flight, at least 1
+     * @return a copy with another depth
+     */
     public PipelineOptions depth(int newDepth) {
         return new PipelineOptions(newDepth, retries, expectContinueTimeout, closeTimeout);
     }
 
-    /** A copy with another retry budget per request. */
+    /**
+     * A copy with another retry budget per request.
+     *
+     * @param newRetries replays per request, 0 or more
+     * @return a copy with another retry budget per request
+     */
     public PipelineOptions retries(int newRetries) {
         return new PipelineOptions(depth, newRetries, expectContinueTimeout, closeTimeout);
     }
 
-    /** A copy with another wait for 100 Continue. */
+    /**
+     * A copy with another wait for 100 Continue.
+     *
+     * @param d how long to wait for 100 Continue
+     * @return a copy with another wait for 100 Continue
+     */
     public PipelineOptions expectContinueTimeout(Duration d) {
         return new PipelineOptions(depth, retries, d, closeTimeout);
     }
 
-    /** A copy with another bound for a graceful close. */
+    /**
+     * A copy with another bound for a graceful close.
+     *
+     * @param d how long a graceful close waits for requests in flight
+     * @return a copy with another bound for a graceful close
+     */
     public PipelineOptions closeTimeout(Duration d) {
         return new PipelineOptions(depth, retries, expectContinueTimeout, d);
     }
