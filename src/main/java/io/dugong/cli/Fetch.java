@@ -16,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * {@code dugong URL...}: fetches every URL through one {@link DugongClient} (so requests to the same
@@ -27,8 +29,9 @@ import java.util.concurrent.ExecutionException;
  * file each with {@code -o}.
  *
  * <p>At most {@link #window} requests are outstanding: the loop submits URLs as it reads them and,
- * once the window is full, finishes the oldest before reading the next. Memory therefore stays
- * bounded however long the URL list is, and stdout gets the bodies in the order of the input.
+ * once the window is full, finishes one (the oldest for stdout, any finished one for {@code -o})
+ * before reading the next. Memory therefore stays bounded however long the URL list is, and stdout
+ * gets the bodies in the order of the input.
  */
 final class Fetch {
     private final Options options;
@@ -100,16 +103,22 @@ final class Fetch {
         return Body.ofFile(file);   // streamed from disk, and read again for each URL or replay
     }
 
-    /** Fetches everything {@code source} gives, finishing requests in input order. */
+    /**
+     * Fetches everything {@code source} gives. With bodies on stdout, requests are finished in input
+     * order (the output must be); with {@code -o}, in the order they complete, so one slow server
+     * does not hold up the files of the others.
+     */
     void run(DugongClient client, UrlSource source) throws InterruptedException {
-        Deque<Pending> pending = new ArrayDeque<>();
+        Deque<Pending> inOrder = new ArrayDeque<>();
+        BlockingQueue<Pending> completed = new LinkedBlockingQueue<>();
+        int outstanding = 0;
         for (UrlSource.Entry e; (e = source.next()) != null; ) {
             String problem = UrlCheck.problem(e.url());
             if (problem != null) {
                 stats.badUrl(e.where(), problem);
                 continue;
             }
-            while (pending.size() >= window) finish(pending.poll());
+            for (; outstanding >= window; outstanding--) finish(files == null ? inOrder.poll() : completed.take());
             CompletableFuture<Response<Saved>> f;
             try {
                 URI uri = UrlCheck.toUri(e.url());
@@ -120,10 +129,17 @@ final class Fetch {
                 continue;
             }
             stats.submitted();
-            pending.add(new Pending(e, f));
+            Pending p = new Pending(e, f);
+            outstanding++;
+            if (files == null) {
+                inOrder.add(p);
+            } else {
+                f.whenComplete((r, x) -> completed.add(p));
+                for (Pending done; (done = completed.poll()) != null; outstanding--) finish(done);
+            }
         }
         stats.inputComplete();
-        while (!pending.isEmpty()) finish(pending.poll());
+        for (; outstanding > 0; outstanding--) finish(files == null ? inOrder.poll() : completed.take());
         out.flush();
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -174,6 +175,51 @@ class MainFetchTest {
             CliRun run = CliRun.of("--compressed", s.url("/a"));
             assertEquals(0, run.status(), run.stderr());
             assertEquals("gzip, deflate", s.requests.peek().header("Accept-Encoding").orElseThrow());
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersFailsAtTheTimeout() {
+        try (ScriptedServer silent = ScriptedServer.start(c -> {
+            c.readRequest();
+            c.readToEof();              // never answers; returns when the client gives up and closes
+        })) {
+            CliRun run = CliRun.of("--timeout", "0.3", silent.uri("/slow").toString());
+            assertEquals(1, run.status());
+            assertTrue(run.stderr().contains(silent.uri("/slow") + ": ConnectionTimedOutException"), run.stderr());
+        }
+    }
+
+    @Test
+    void aProxyGetsAbsoluteFormTargets() {
+        try (EchoServer proxy = new EchoServer()) {   // a real server in the proxy's place: it sees what a proxy sees
+            CliRun run = CliRun.of("-x", "127.0.0.1:" + proxy.server.port(), "http://origin.invalid/x?y=1");
+            assertEquals(0, run.status(), run.stderr());
+            assertEquals("http://origin.invalid/x?y=1", proxy.requests.peek().target());
+            assertEquals("origin.invalid", proxy.requests.peek().header("Host").orElseThrow());
+        }
+    }
+
+    @Test
+    void withAnOutputDirectoryASlowServerDoesNotHoldUpTheOthers(@TempDir Path dir) throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (ScriptedServer slow = ScriptedServer.start(c -> {
+            c.readRequest();
+            release.await();            // answers only once the fast server's 300 files are written
+            c.sendResponse(200, "slow");
+        }); EchoServer fast = new EchoServer()) {
+            String[] args = new String[303];
+            args[0] = "-o";
+            args[1] = dir.toString();
+            args[2] = slow.uri("/s").toString();
+            for (int i = 0; i < 300; i++) args[3 + i] = fast.url("/" + i);
+            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of(args), r -> Thread.ofVirtual().start(r));
+            // 300 is more than the window (2 x 4 x 32 = 256): with in-order finishing this would wait forever.
+            fast.server.awaitRequests(300);
+            release.countDown();
+            CliRun done = run.get();
+            assertEquals(0, done.status(), done.stderr());
+            assertEquals(301, Files.list(dir).count());
         }
     }
 
