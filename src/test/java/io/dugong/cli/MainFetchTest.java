@@ -103,6 +103,16 @@ class MainFetchTest {
     }
 
     @Test
+    void aBodyFromStdin() {
+        try (EchoServer s = new EchoServer()) {
+            CliRun run = CliRun.withStdin(new java.io.ByteArrayInputStream("from stdin".getBytes(StandardCharsets.UTF_8)),
+                    "--data-binary", "@-", s.url("/in"));
+            assertEquals(0, run.status(), run.stderr());
+            assertEquals("from stdin", s.requests.peek().bodyAsString());
+        }
+    }
+
+    @Test
     void dataMakesAFormPost() {
         try (EchoServer s = new EchoServer()) {
             CliRun run = CliRun.of("-d", "a=1&b=2", s.url("/form"));
