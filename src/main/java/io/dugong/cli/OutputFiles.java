@@ -5,11 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Where {@code -o DIR} puts each body: one file per URL, named from the URL's position in the input,
@@ -19,8 +18,8 @@ import java.nio.file.StandardCopyOption;
  * that starts with the URL's sequence number, so it is never empty, {@code .} or {@code ..}, and
  * contains no separator, whatever the URL says ({@code ../}, {@code %2e%2e%2f}, backslashes). The
  * number also makes every name unique in a run without remembering earlier names (a million URLs
- * need no table). A body is written to a temporary file in {@code DIR} and then renamed over the
- * target name: a rename replaces a symbolic link planted at that name instead of following it.
+ * need no table). An entry already at that name (a symbolic or hard link planted there, say) is
+ * removed, not written through, and the file is created exclusively (see {@link #write}).
  */
 final class OutputFiles {
     /** File names stay well below the common 255-byte limit of file systems. */
@@ -53,28 +52,27 @@ final class OutputFiles {
 
     /**
      * Writes {@code head} (may be empty) and then {@code body} to the file for the URL, replacing an
-     * earlier file of that name; returns the file.
+     * earlier file of that name; returns the file. A body that fails half-way leaves no file behind.
      */
     Path write(long sequence, URI uri, byte[] head, InputStream body) throws IOException {
         Path target = dir.resolve(fileName(sequence, uri));
         if (!dir.equals(target.getParent())) {       // cannot happen with the names above; a last guard
             throw new IOException("refusing to write outside " + dir + ": " + target);
         }
-        Path tmp = Files.createTempFile(dir, ".dugong-", ".part");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                out.write(head);
-                body.transferTo(out);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return target;
+        // Remove whatever has the name (a symbolic or hard link, an old file: the entry, never what it
+        // points to), then create a new file exclusively: O_CREAT|O_EXCL never follows a link and fails
+        // if anything was put there in between, so the bytes can only land in a new inode inside DIR.
+        Files.deleteIfExists(target);
+        boolean complete = false;
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            out.write(head);
+            body.transferTo(out);
+            complete = true;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!complete) Files.deleteIfExists(target);
         }
+        return target;
     }
 
     static byte[] ascii(String s) {

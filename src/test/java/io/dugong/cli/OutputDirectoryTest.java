@@ -39,7 +39,7 @@ class OutputDirectoryTest {
             assertEquals("GET /a.html\n", Files.readString(out.resolve("1-" + host + "-a.html")));
             assertEquals("GET /dir/b?q=1\n", Files.readString(out.resolve("2-" + host + "-dir-b_q_1")));
             assertEquals("GET /a.html\n", Files.readString(out.resolve("3-" + host + "-a.html")));
-            assertEquals(3, listing(out).size(), "no temporary files are left behind");
+            assertEquals(3, listing(out).size(), listing(out).toString());
         }
     }
 
@@ -84,6 +84,34 @@ class OutputDirectoryTest {
     }
 
     @Test
+    void aHardLinkAtTheTargetNameIsReplacedNotWrittenThrough(@TempDir Path tmp) throws Exception {
+        Path out = Files.createDirectory(tmp.resolve("out"));
+        Path victim = Files.writeString(tmp.resolve("victim.txt"), "keep me");
+        try (EchoServer s = new EchoServer()) {
+            Path planted = out.resolve("1-127.0.0.1_" + s.server.port() + "-a");
+            Files.createLink(planted, victim);
+            CliRun run = CliRun.of("-o", out.toString(), s.url("/a"));
+            assertEquals(0, run.status(), run.stderr());
+            assertEquals("keep me", Files.readString(victim));
+            assertEquals("GET /a\n", Files.readString(planted));
+        }
+    }
+
+    @Test
+    void aBodyCutShortLeavesNoFile(@TempDir Path tmp) throws Exception {
+        try (io.dugong.testing.ScriptedServer s = io.dugong.testing.ScriptedServer.start(c -> {
+            c.readRequest();
+            c.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+            c.close();
+        })) {
+            CliRun run = CliRun.of("--retries", "0", "-o", tmp.toString(), s.uri("/cut").toString());
+            assertEquals(1, run.status(), run.stderr());
+            assertTrue(run.stderr().contains("the connection closed after 10 of the 100 body bytes"), run.stderr());
+            assertEquals(List.of(), listing(tmp));
+        }
+    }
+
+    @Test
     void includeWritesTheHeadIntoTheFile(@TempDir Path tmp) throws Exception {
         try (EchoServer s = new EchoServer()) {
             CliRun run = CliRun.of("-i", "-o", tmp.toString(), s.url("/a"));
@@ -112,7 +140,7 @@ class OutputDirectoryTest {
     }
 
     @Test
-    void writeRefusesNothingInsideAndLeavesNoTemporaryFile(@TempDir Path tmp) throws Exception {
+    void writeCreatesExactlyTheNamedFile(@TempDir Path tmp) throws Exception {
         OutputFiles files = new OutputFiles(tmp);
         Path written = files.write(9, URI.create("http://h/x"), new byte[0], new ByteArrayInputStream("body".getBytes()));
         assertEquals(tmp.toRealPath().resolve("9-h-x"), written);
