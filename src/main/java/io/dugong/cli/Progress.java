@@ -1,6 +1,9 @@
 package io.dugong.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The progress line on stderr, redrawn a few times a second by its own virtual thread while a fetch
@@ -57,11 +60,22 @@ final class Progress implements AutoCloseable {
     }
 
     /**
-     * Whether stdout and stdin are a terminal. Before JDK 22, {@code System.console()} is null
-     * otherwise; from JDK 22 on it is not, and {@code Console.isTerminal()} (not in release 21's API,
-     * hence reflection) tells.
+     * Whether stderr, where the progress goes, is a terminal. On Linux {@code /proc/self/fd/2} says
+     * so exactly, also when stdout is redirected to a file ({@code dugong -f urls > bodies}, the
+     * common case). Elsewhere, {@code System.console()}: before JDK 22 it is null unless stdin and
+     * stdout are a terminal; from JDK 22 on it is not, and {@code Console.isTerminal()} (not in
+     * release 21's API, hence reflection) tells.
      */
     static boolean onTerminal() {
+        Path stderr = Path.of("/proc/self/fd/2");
+        if (Files.isSymbolicLink(stderr)) {
+            try {
+                String target = Files.readSymbolicLink(stderr).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+            } catch (IOException | RuntimeException e) {
+                // fall back to the console
+            }
+        }
         java.io.Console console = System.console();
         if (console == null) return false;
         try {
