@@ -68,13 +68,19 @@ class OutputDirectoryTest {
         }
     }
 
-    @Test
-    void aSymbolicLinkAtTheTargetNameIsReplacedNotFollowed(@TempDir Path tmp) throws Exception {
+    /** How a test plants a link at the file name the command will use. */
+    @FunctionalInterface
+    private interface Planter {
+        void plant(Path link, Path existing) throws IOException;
+    }
+
+    /** Plants a link to a file outside DIR at the name of the first URL's file, runs, and checks the victim. */
+    private static void assertPlantedLinkIsReplaced(Path tmp, Planter planter) throws Exception {
         Path out = Files.createDirectory(tmp.resolve("out"));
         Path victim = Files.writeString(tmp.resolve("victim.txt"), "keep me");
         try (EchoServer s = new EchoServer()) {
             Path planted = out.resolve("1-127.0.0.1_" + s.server.port() + "-a");
-            Files.createSymbolicLink(planted, victim);
+            planter.plant(planted, victim);
             CliRun run = CliRun.of("-o", out.toString(), s.url("/a"));
             assertEquals(0, run.status(), run.stderr());
             assertEquals("keep me", Files.readString(victim));
@@ -84,17 +90,13 @@ class OutputDirectoryTest {
     }
 
     @Test
+    void aSymbolicLinkAtTheTargetNameIsReplacedNotFollowed(@TempDir Path tmp) throws Exception {
+        assertPlantedLinkIsReplaced(tmp, Files::createSymbolicLink);
+    }
+
+    @Test
     void aHardLinkAtTheTargetNameIsReplacedNotWrittenThrough(@TempDir Path tmp) throws Exception {
-        Path out = Files.createDirectory(tmp.resolve("out"));
-        Path victim = Files.writeString(tmp.resolve("victim.txt"), "keep me");
-        try (EchoServer s = new EchoServer()) {
-            Path planted = out.resolve("1-127.0.0.1_" + s.server.port() + "-a");
-            Files.createLink(planted, victim);
-            CliRun run = CliRun.of("-o", out.toString(), s.url("/a"));
-            assertEquals(0, run.status(), run.stderr());
-            assertEquals("keep me", Files.readString(victim));
-            assertEquals("GET /a\n", Files.readString(planted));
-        }
+        assertPlantedLinkIsReplaced(tmp, Files::createLink);
     }
 
     @Test
