@@ -71,6 +71,7 @@ public final class HttpConnection implements AutoCloseable {
     private final String hostHeader;
     private final Duration headTimeout;
     private volatile Duration timeout;
+    private final String origin;
     private final TransportSlot slot;
     private final RequestSender sender;
     private final ResponseReceiver receiver;
@@ -84,6 +85,7 @@ public final class HttpConnection implements AutoCloseable {
         this.headTimeout = b.headTimeout;
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
         this.hostHeader = port == (b.tls != null ? 443 : 80) ? h : h + ":" + port;
+        this.origin = connector.origin();
         this.slot = new TransportSlot(connector, b.readBufferSize, b.timeout);
         this.receiver = new ResponseReceiver(new ResponseParser(b.statusLineLimit, b.headerBlockLimit), b.headTimeout,
                 b.maxInterimResponses, slot);
@@ -300,6 +302,11 @@ public final class HttpConnection implements AutoCloseable {
     /** Writes requests that {@code sendRequest(..., false)} left buffered. */
     void flush() throws IOException {
         sender.flush();
+    }
+
+    /** {@code scheme://host:port}, for events and logs. */
+    String origin() {
+        return origin;
     }
 
     /** True if the next request would open a new TCP connection. For the pipeline's sender. */

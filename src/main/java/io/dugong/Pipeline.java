@@ -1,5 +1,8 @@
 package io.dugong;
 
+import io.dugong.internal.ExchangeEvent;
+import io.dugong.internal.WireLog;
+
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +63,8 @@ public final class Pipeline implements AutoCloseable {
 
     private final HttpConnection conn;
     private final PipelineOptions options;
+    /** {@code scheme://host:port}, for events and logs. */
+    private final String origin;
     private final ReentrantLock lock = new ReentrantLock();
     /** The sender waits here for work, for room in flight, or for a 100-continue verdict. */
     private final Condition senderWake = lock.newCondition();
@@ -105,6 +110,8 @@ public final class Pipeline implements AutoCloseable {
         Attempt attempt;
         /** Whether any byte of any attempt may have left (what a failure reports). */
         boolean mayHaveReached;
+        /** The JFR event begun at submit (so it times the queueing), until the first attempt takes it. */
+        ExchangeEvent firstEvent;
 
         Call(Request request, BodyReader<T> bodyReader, Pipeline owner) {
             this.request = request;
@@ -124,6 +131,8 @@ public final class Pipeline implements AutoCloseable {
      */
     private final class Attempt implements SendListener {
         final Call<?> call;
+        /** This attempt's JFR event, or null. */
+        final ExchangeEvent event;
         /** The connection has started writing it (so some of it may have left). */
         volatile boolean started;
         /** Completely sent (an expect100 request: its head); the reader may read its response. */
@@ -135,6 +144,18 @@ public final class Pipeline implements AutoCloseable {
 
         Attempt(Call<?> call) {
             this.call = call;
+            ExchangeEvent e = call.firstEvent;
+            call.firstEvent = null;
+            if (e == null && call.attempts > 1) {
+                e = ExchangeEvent.startIfEnabled(call.request.method(), origin, call.request.originForm());
+                if (e != null) e.replayed();
+            }
+            this.event = e;
+        }
+
+        @Override
+        public ExchangeEvent event() {
+            return event;
         }
 
         @Override
@@ -174,6 +195,7 @@ public final class Pipeline implements AutoCloseable {
     private Pipeline(HttpConnection conn, PipelineOptions options) {
         this.conn = conn;
         this.options = options;
+        this.origin = conn.origin();
         String name = conn.host() + ":" + conn.port();
         this.sender = Thread.ofVirtual().name("dugong-sender " + name).unstarted(() -> guarded(this::runSender, "sender"));
         this.reader = Thread.ofVirtual().name("dugong-reader " + name).unstarted(() -> guarded(this::runReader, "reader"));
@@ -240,6 +262,7 @@ public final class Pipeline implements AutoCloseable {
                     + " or Body.ofStream instead of " + request.body());
         }
         Call<T> call = new Call<>(request, bodyReader, this);
+        call.firstEvent = ExchangeEvent.startIfEnabled(request.method(), origin, request.originForm());
         lock.lock();
         try {
             while (state == State.OPEN && queued.size() >= options.depth()) {
@@ -421,7 +444,9 @@ public final class Pipeline implements AutoCloseable {
         String why = cause == null ? "the pipeline was aborted" : "the pipeline failed: " + cause;
         for (int i = 0; i < unanswered.size(); i++) {
             Call<?> c = unanswered.get(i);
-            c.future.completeExceptionally(new UnansweredRequestException(c.request, reached.get(i), why, cause));
+            UnansweredRequestException e = new UnansweredRequestException(c.request, reached.get(i), why, cause);
+            failUnsentEvent(c, e);
+            c.future.completeExceptionally(e);
         }
     }
 
@@ -461,6 +486,14 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Records the JFR event of a call that ends before any attempt took it. */
+    private static void failUnsentEvent(Call<?> call, Throwable cause) {
+        ExchangeEvent e = call.firstEvent;
+        if (e == null) return;
+        call.firstEvent = null;
+        e.failed(cause);
+    }
+
     /** See {@link CallFuture#expire}. */
     private void expire(Call<?> call, IOException timeout) {
         boolean wasSent;
@@ -473,6 +506,7 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (!wasSent) failUnsentEvent(call, timeout);
         if (call.future.completeExceptionally(timeout) && wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
             // replayed (or failed) on a new one by the usual rules instead of waiting.
@@ -558,6 +592,7 @@ public final class Pipeline implements AutoCloseable {
                 sent.remove(call);
                 call.attempts--;
                 call.attempt = null;
+                if (call.attempts == 0) call.firstEvent = attempt.event; // the first attempt is still to come
                 retries.add(call);
             }, senderWake);
             return;
@@ -566,6 +601,7 @@ public final class Pipeline implements AutoCloseable {
             if (!entered) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
                 signal(() -> sent.remove(call), readerWake);
+                if (!attempt.started && attempt.event != null) attempt.event.failed(e); // no exchange took it
                 call.future.completeExceptionally(e);
                 return;
             }
@@ -723,6 +759,7 @@ public final class Pipeline implements AutoCloseable {
                 if (unprocessed) call.attempts--;
                 call.attempt = null;
                 retries.add(call); // in their original order, ahead of everything not yet sent
+                WireLog.get().event(origin, "replaying " + call.request + " after: " + error.getMessage());
                 senderWake.signal();
                 return;
             }
