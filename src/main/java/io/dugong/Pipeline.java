@@ -208,6 +208,7 @@ public final class Pipeline implements AutoCloseable {
      *
      * @param origin  scheme, host and port of the server
      * @param options depth, retries and timeouts
+     * @return the pipeline, its threads started
      */
     public static Pipeline open(URI origin, PipelineOptions options) {
         return open(HttpConnection.builder(origin).headTimeout(options.headTimeout()).build(), options);
@@ -219,6 +220,7 @@ public final class Pipeline implements AutoCloseable {
      *
      * @param connection a connection with nothing in flight
      * @param options    depth, retries and timeouts
+     * @return the pipeline, its threads started
      */
     public static Pipeline open(HttpConnection connection, PipelineOptions options) {
         Objects.requireNonNull(options, "options");
@@ -232,7 +234,12 @@ public final class Pipeline implements AutoCloseable {
         return new Pipeline(connection, options);
     }
 
-    /** Sends {@code request} when there is room; the future gets the response with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} when there is room; the future gets the response with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the future response
+     */
     public CompletableFuture<Response<byte[]>> submit(Request request) {
         return submit(request, BodyReaders.ofByteArray());
     }
@@ -244,6 +251,11 @@ public final class Pipeline implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the body is {@link Body#following} or {@link Body#chunked}
      *         (they need a caller writing on the connection; use {@link Body#ofStream})
+     *
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the future response
      */
     public <T> CompletableFuture<Response<T>> submit(Request request, BodyReader<T> bodyReader) {
         return submit(request, bodyReader, 0);
@@ -300,7 +312,14 @@ public final class Pipeline implements AutoCloseable {
         return call.future;
     }
 
-    /** Sends {@code request} and waits for the response, with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} and waits for the response, with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the response
+     * @throws IOException the failure of this request (see the class description)
+     * @throws InterruptedException if interrupted while waiting (the request is abandoned)
+     */
     public Response<byte[]> send(Request request) throws IOException, InterruptedException {
         return send(request, BodyReaders.ofByteArray());
     }
@@ -311,6 +330,10 @@ public final class Pipeline implements AutoCloseable {
      *
      * @throws IOException the failure of this request (see the class description)
      * @throws InterruptedException if interrupted while waiting
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
         return await(submit(request, bodyReader));
@@ -340,7 +363,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Requests queued or in flight. */
+    /**
+     * Requests queued or in flight.
+     *
+     * @return the count
+     */
     public int load() {
         lock.lock();
         try {
@@ -350,7 +377,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** True until {@link #close()} or {@link #abort()}. */
+    /**
+     * True until {@link #close()} or {@link #abort()}.
+     *
+     * @return whether requests are accepted
+     */
     public boolean isOpen() {
         lock.lock();
         try {
