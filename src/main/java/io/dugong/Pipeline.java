@@ -736,6 +736,8 @@ public final class Pipeline implements AutoCloseable {
         Throwable readerError = null;
         try {
             if (!call.future.isDone()) value = call.bodyReader.read(head, body);
+        } catch (Error e) {
+            throw e; // not the request's failure but the thread's (out of memory, a failed assertion): see guarded()
         } catch (Throwable t) {
             readerError = t;
         }
