@@ -157,13 +157,17 @@ class DugongClientTest {
         CountDownLatch answer = new CountDownLatch(1);
         try (ScriptedServer server = ScriptedServer.start(c -> {
             RecordedRequest slow = c.readRequest();
+            if (slow == null) return;
             await(answer);
             c.sendResponse(200, slow.target());
             for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
         }); DugongClient client = DugongClient.builder().maxConnectionsPerOrigin(1)
-                .requestTimeout(Duration.ofSeconds(2)).build()) {
+                .requestTimeout(Duration.ofSeconds(3)).build()) {
             try {
-                assertThrows(ConnectionTimedOutException.class, () -> client.send(Request.get(server.uri("/slow"))));
+                CompletableFuture<Response<byte[]>> slow = client.sendAsync(Request.get(server.uri("/slow")));
+                server.awaitRequests(1); // it was sent, and is now unanswered
+                ExecutionException e = assertThrows(ExecutionException.class, slow::get);
+                assertInstanceOf(ConnectionTimedOutException.class, e.getCause());
             } finally {
                 answer.countDown();
             }
