@@ -68,6 +68,8 @@ public final class HttpConnection implements AutoCloseable {
     public static final int DEFAULT_STATUS_LINE_LIMIT = ResponseParser.DEFAULT_STATUS_LINE_LIMIT;
     /** Default limit of a response header block (and of a trailer block). */
     public static final int DEFAULT_HEADER_BLOCK_LIMIT = ResponseParser.DEFAULT_HEADER_BLOCK_LIMIT;
+    /** Default limit of the number of fields in a response header block (and in a trailer section). */
+    public static final int DEFAULT_MAX_HEADER_FIELDS = ResponseParser.DEFAULT_MAX_HEADER_FIELDS;
 
     private static final int SCRATCH_SIZE = 16 * 1024;
     /** Most bytes of unflushed requests a pipeline's burst leaves buffered before they are written. */
@@ -159,7 +161,7 @@ public final class HttpConnection implements AutoCloseable {
                 b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts);
         this.timeout = b.timeout;
         this.readBufferSize = b.readBufferSize;
-        this.parser = new ResponseParser(b.statusLineLimit, b.headerBlockLimit);
+        this.parser = new ResponseParser(b.statusLineLimit, b.headerBlockLimit, b.maxHeaderFields);
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
         this.hostHeader = port == (b.tls != null ? 443 : 80) ? h : h + ":" + port;
     }
@@ -1078,6 +1080,7 @@ public final class HttpConnection implements AutoCloseable {
         private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
         private int statusLineLimit = DEFAULT_STATUS_LINE_LIMIT;
         private int headerBlockLimit = DEFAULT_HEADER_BLOCK_LIMIT;
+        private int maxHeaderFields = DEFAULT_MAX_HEADER_FIELDS;
         private List<String> dnsTestHosts = List.of("www.google.com", "www.iana.org", "www.debian.org");
 
         private Builder(String host) {
@@ -1185,6 +1188,13 @@ public final class HttpConnection implements AutoCloseable {
         public Builder headerBlockLimit(int bytes) {
             if (bytes < 2) throw new IllegalArgumentException("headerBlockLimit must be at least 2, got " + bytes);
             this.headerBlockLimit = bytes;
+            return this;
+        }
+
+        /** Most fields in a response header block (and trailer section) accepted (default 256). */
+        public Builder maxHeaderFields(int fields) {
+            if (fields < 1) throw new IllegalArgumentException("maxHeaderFields must be positive, got " + fields);
+            this.maxHeaderFields = fields;
             return this;
         }
 

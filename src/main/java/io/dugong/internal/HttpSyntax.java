@@ -21,15 +21,6 @@ public final class HttpSyntax {
         return c < 128 && c >= 0 && TCHAR[c];
     }
 
-    /** True if {@code s} is a non-empty token. */
-    public static boolean isToken(CharSequence s) {
-        if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            if (!isTokenChar(s.charAt(i))) return false;
-        }
-        return true;
-    }
-
     /**
      * Checks a token we are about to send.
      *
