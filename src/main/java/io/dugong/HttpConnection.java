@@ -3,6 +3,7 @@ package io.dugong;
 import io.dugong.internal.BodyDecoder;
 import io.dugong.internal.Connector;
 import io.dugong.internal.HttpSyntax;
+import io.dugong.internal.RequestChecks;
 import io.dugong.internal.RequestWriter;
 import io.dugong.internal.ResponseParser;
 import io.dugong.internal.SocketInput;
@@ -1154,7 +1155,7 @@ public final class HttpConnection implements AutoCloseable {
          * every request for plain HTTP), e.g. {@code "Basic " + base64("user:password")}.
          */
         public Builder proxyAuthorization(String value) {
-            this.proxyAuthorization = value == null ? null : HttpSyntax.requireFieldValue("Proxy-Authorization", value);
+            this.proxyAuthorization = value == null ? null : RequestChecks.fieldValue("Proxy-Authorization", value);
             return this;
         }
 
