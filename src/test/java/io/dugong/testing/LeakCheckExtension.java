@@ -179,7 +179,11 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         dump.invoke(diagnostics, file.toAbsolutePath().toString(), json);
     }
 
-    /** The inodes of this process's open sockets, or none where /proc/self/fd does not exist. */
+    /**
+     * The inodes of this process's open sockets, or none where /proc/self/fd does not exist. The JVM's
+     * attach listener (a UNIX socket at {@code /tmp/.java_pid<pid>}, opened when Jazzer attaches its
+     * agent, and kept for the life of the JVM) is left out.
+     */
     static List<String> sockets() {
         if (!Files.isDirectory(FDS)) return List.of();
         List<String> inodes = new ArrayList<>();
@@ -194,6 +198,11 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             }
         } catch (IOException e) {
             throw new IllegalStateException("leak check: could not list " + FDS, e);
+        }
+        if (!inodes.isEmpty()) {
+            SocketTable.unixPaths().forEach((inode, path) -> {
+                if (path.contains("/.java_pid")) inodes.remove(inode);
+            });
         }
         return inodes;
     }
@@ -217,9 +226,24 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
                     // addresses are a nicety; the inode still names the socket
                 }
             }
+            unixPaths().forEach((inode, path) -> byInode.put(inode, "unix " + path));
             List<String> out = new ArrayList<>();
             for (String inode : inodes) out.add(byInode.getOrDefault(inode, "inode " + inode));
             return out.toString();
+        }
+
+        /** UNIX sockets that have a path, by inode (/proc/self/net/unix). */
+        static Map<String, String> unixPaths() {
+            Map<String, String> paths = new HashMap<>();
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/net/unix"))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 7 && !f[0].equals("Num")) paths.put(f[6], f[7]);
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // no table, no paths
+            }
+            return paths;
         }
 
         private static String port(String hexAddress) {
