@@ -298,17 +298,8 @@ class FramingTest {
 
     @Test
     void bareLfLineEndingsAreAcceptedInChunkedFramingToo() throws IOException {
-        try (ScriptedServer server = answering(2,
-                "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nhello\n0\nX-Trailer: t\n\n"
-                        + Http.response(200, "next"));
-             HttpConnection conn = connect(server)) {
-            conn.sendRequest("GET", "/a");
-            conn.sendRequest("GET", "/b");
-
-            assertEquals("hello", text(readBody(conn)));
-
-            assertEquals("next", text(readBody(conn)));
-        }
+        firstBodyIsAndTheNextResponseFollows("hello",
+                "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nhello\n0\nX-Trailer: t\n\n");
     }
 
     @Test
@@ -353,17 +344,8 @@ class FramingTest {
     @ValueSource(strings = {"5;a", "5 ; a = b", "5\t;\ta=\"q;\\\"x\"", "5;a=b;c;d=\"\"", "5 ", "0000000000000000000005",
             "5;a=\"caf\u00e9\""})
     void wellFormedChunkExtensionsAndLeadingZerosAreAccepted(String sizeLine) throws IOException {
-        try (ScriptedServer server = answering(2,
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + sizeLine + "\r\nhello\r\n0\r\n\r\n"
-                        + Http.response(200, "next"));
-             HttpConnection conn = connect(server)) {
-            conn.sendRequest("GET", "/a");
-            conn.sendRequest("GET", "/b");
-
-            assertEquals("hello", text(readBody(conn)));
-
-            assertEquals("next", text(readBody(conn)));
-        }
+        firstBodyIsAndTheNextResponseFollows("hello",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + sizeLine + "\r\nhello\r\n0\r\n\r\n");
     }
 
     @Test
@@ -521,6 +503,23 @@ class FramingTest {
             }
             if (c.id() == 1) firstEnded.countDown();
         });
+    }
+
+    /**
+     * GET /a and GET /b pipelined; the server answers /a with {@code first}, then /b with 200 "next":
+     * /a's body must be {@code body}, and /b must still get its own response (the framing of /a ended
+     * exactly where it should).
+     */
+    private static void firstBodyIsAndTheNextResponseFollows(String body, String first) throws IOException {
+        try (ScriptedServer server = answering(2, first + Http.response(200, "next"));
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/a");
+            conn.sendRequest("GET", "/b");
+
+            assertEquals(body, text(readBody(conn)));
+
+            assertEquals("next", text(readBody(conn)));
+        }
     }
 
     /** Reads the next response and its whole body. */
