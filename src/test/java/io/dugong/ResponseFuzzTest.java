@@ -28,7 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
  * {@link ConnectionClosedException}) — never another exception, never a timeout (the server has sent
  * everything and closed, so waiting is a hang), and never more body bytes than the server sent.
  * {@link #structuredResponses} also knows, when it generated a well-formed sequence, exactly which
- * statuses and bodies each request must get.
+ * status and body each request must get, and which requests (those pipelined behind a response that
+ * ends the connection) must get none even though more bytes follow.
  *
  * <p>Without {@code -Djazzer.fuzz=1} (or {@code JAZZER_FUZZ=1}) these run the committed inputs under
  * {@code src/test/resources/io/dugong/ResponseFuzzTestInputs/} as regression tests; {@code .ci/fuzz}
@@ -84,8 +85,9 @@ class ResponseFuzzTest {
                 g.corrupted() ? null : g.expected());
     }
 
-    /** What one well-formed response must look like to the client. */
+    /** What one well-formed response must look like to the client; status -1: no response at all. */
     record Expected(int status, byte[] body) {
+        static final Expected UNANSWERED = new Expected(-1, new byte[0]);
     }
 
     /**
@@ -107,6 +109,15 @@ class ResponseFuzzTest {
             try {
                 for (Request r : requests) conn.sendRequest(r);
                 for (Request r : requests) {
+                    if (expected != null && expected.get(answered) == Expected.UNANSWERED) {
+                        answered++;
+                        try {
+                            ResponseHead stray = conn.readResponse();
+                            throw new AssertionError(r + " behind the connection's last response received " + stray);
+                        } catch (ConnectionClosedException e) {
+                            continue; // as it must
+                        }
+                    }
                     ResponseHead head = conn.readResponse();
                     if (r.expect100() && head.status() == 100) {
                         conn.write(POST_BODY);
@@ -184,8 +195,10 @@ class ResponseFuzzTest {
                 boolean bodiless = head || status == 204 || status == 304;
                 // The last response may be delimited by the close; the others need a length.
                 int framing = data.consumeInt(0, i == n - 1 ? 2 : 1); // 0 length, 1 chunked, 2 until close
+                // A server may announce mid-pipeline that it closes after this response (RFC 9112 §9.6).
+                boolean announcesClose = !http10 && framing != 2 && i < n - 1 && data.consumeInt(0, 5) == 0;
                 // HTTP/1.0 with chunked coding is faulty framing (RFC 9112 §6.1): the client closes after it.
-                boolean closes = framing == 2 || (http10 && framing == 1);
+                boolean closes = framing == 2 || (http10 && framing == 1) || announcesClose;
                 if (data.consumeInt(0, 7) == 0) {
                     w.append(CORRUPTIONS[data.consumeInt(0, CORRUPTIONS.length - 1)]).append(eol);
                     corrupted = true;
@@ -207,7 +220,16 @@ class ResponseFuzzTest {
                     w.append(chunked != null ? chunked : new String(body, ISO_8859_1));
                 }
                 expected.add(new Expected(status, bodiless ? new byte[0] : body));
-                if (closes) break;
+                if (closes) {
+                    // Whatever follows a response that ends the connection answers none of the requests
+                    // pipelined behind it: they must fail, not receive it.
+                    for (int k = i + 1; framing != 2 && k < n; k++) {
+                        requests.add(Request.get("/" + k));
+                        expected.add(Expected.UNANSWERED);
+                        w.append("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwrong");
+                    }
+                    break;
+                }
             }
             byte[] wire = w.toString().getBytes(ISO_8859_1);
             if (data.consumeInt(0, 7) == 0 && wire.length > 0) {
