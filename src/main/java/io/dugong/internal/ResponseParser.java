@@ -49,16 +49,6 @@ public final class ResponseParser {
         return statusLineLimit;
     }
 
-    /** The header block limit, also used for trailers. */
-    public int headerBlockLimit() {
-        return headerBlockLimit;
-    }
-
-    /** The field count limit of a header block, also used for trailers. */
-    public int maxHeaderFields() {
-        return maxHeaderFields;
-    }
-
     /**
      * A parsed status line and header block.
      *
