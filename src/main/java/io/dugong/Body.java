@@ -22,7 +22,11 @@ import java.util.OptionalLong;
  */
 public sealed interface Body {
 
-    /** No body. */
+    /**
+     * No body.
+     *
+     * @return no body
+     */
     static Body empty() {
         return Empty.INSTANCE;
     }
@@ -31,6 +35,7 @@ public sealed interface Body {
      * A body held in memory. The array is not copied: do not change it until the request is sent.
      *
      * @param content the bytes to send
+     * @return a body held in memory
      */
     static Body of(byte[] content) {
         return new Bytes(content);
@@ -40,12 +45,17 @@ public sealed interface Body {
      * A body of exactly {@code length} bytes that the caller writes after {@code sendRequest}.
      *
      * @param length the Content-Length to announce; at least 0
+     * @return a body of exactly {@code length} bytes that the caller writes after {@code sendRequest}
      */
     static Body following(long length) {
         return new Following(length);
     }
 
-    /** A body of unknown length, written after {@code sendRequest} and sent in chunks. */
+    /**
+     * A body of unknown length, written after {@code sendRequest} and sent in chunks.
+     *
+     * @return a body of unknown length, written after {@code sendRequest} and sent in chunks
+     */
     static Body chunked() {
         return Chunked.INSTANCE;
     }
@@ -54,6 +64,7 @@ public sealed interface Body {
      * A file streamed from disk; its size when the request is sent becomes the Content-Length.
      *
      * @param file a readable regular file
+     * @return a file streamed from disk
      */
     static Body ofFile(Path file) {
         return new FileBody(file);
@@ -64,6 +75,7 @@ public sealed interface Body {
      *
      * @param source opens the stream; called once per attempt to send the request
      * @param length the Content-Length to announce; the stream must supply exactly this many bytes
+     * @return a body read from a stream, of exactly {@code length} bytes, sent by the connection itself
      */
     static Body ofStream(StreamSource source, long length) {
         if (length < 0) throw new IllegalArgumentException("body length must be >= 0, got " + length);
@@ -74,6 +86,7 @@ public sealed interface Body {
      * A body read from a stream of unknown length, sent chunked by the connection itself.
      *
      * @param source opens the stream; called once per attempt to send the request
+     * @return a body read from a stream of unknown length, sent chunked by the connection itself
      */
     static Body ofStream(StreamSource source) {
         return new Streamed(source, -1);
@@ -82,11 +95,20 @@ public sealed interface Body {
     /** Opens the stream of a {@link #ofStream} body; may be called again to replay the request. */
     @FunctionalInterface
     interface StreamSource {
-        /** A new stream positioned at the start of the body. */
+        /**
+         * A new stream positioned at the start of the body.
+         *
+         * @return a new stream positioned at the start of the body
+         * @throws java.io.IOException if the stream cannot be opened
+         */
         java.io.InputStream open() throws java.io.IOException;
     }
 
-    /** The length that will be announced, or empty for a chunked body. */
+    /**
+     * The length that will be announced, or empty for a chunked body.
+     *
+     * @return the length that will be announced, or empty for a chunked body
+     */
     OptionalLong length();
 
     /** No body. */

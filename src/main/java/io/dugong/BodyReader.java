@@ -18,6 +18,7 @@ public interface BodyReader<T> {
      * @param head the response head (status, headers, length)
      * @param body the body bytes; ends at the end of the body; closing it is allowed and not required
      * @return the value to put in {@link Response#body()}
+     * @throws java.io.IOException if reading the body fails; the request fails with it
      */
     T read(ResponseHead head, InputStream body) throws IOException;
 }

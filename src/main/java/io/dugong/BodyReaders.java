@@ -23,7 +23,11 @@ public final class BodyReaders {
     private BodyReaders() {
     }
 
-    /** The body as bytes. */
+    /**
+     * The body as bytes.
+     *
+     * @return the body as bytes
+     */
     public static BodyReader<byte[]> ofByteArray() {
         return BodyReaders::readBytes;
     }
@@ -37,12 +41,21 @@ public final class BodyReaders {
         return n == body.length ? body : Arrays.copyOf(body, n);
     }
 
-    /** The body as text, in the charset of its Content-Type (UTF-8 if none or unknown). */
+    /**
+     * The body as text, in the charset of its Content-Type (UTF-8 if none or unknown).
+     *
+     * @return the body as text, in the charset of its Content-Type (UTF-8 if none or unknown)
+     */
     public static BodyReader<String> ofString() {
         return (head, in) -> new String(in.readAllBytes(), charsetOf(head));
     }
 
-    /** The body as text in {@code charset}, whatever the Content-Type says. */
+    /**
+     * The body as text in {@code charset}, whatever the Content-Type says.
+     *
+     * @param charset the charset to decode with
+     * @return the body as text in {@code charset}, whatever the Content-Type says
+     */
     public static BodyReader<String> ofString(Charset charset) {
         return (head, in) -> new String(in.readAllBytes(), charset);
     }
@@ -51,6 +64,7 @@ public final class BodyReaders {
      * The body streamed into {@code file} (created or truncated); the value is the path.
      *
      * @param file where to write the body
+     * @return the body streamed into {@code file} (created or truncated)
      */
     public static BodyReader<Path> ofFile(Path file) {
         return (head, in) -> {
@@ -61,7 +75,11 @@ public final class BodyReaders {
         };
     }
 
-    /** Reads and drops the body; the value is null. */
+    /**
+     * Reads and drops the body; the value is null.
+     *
+     * @return reads and drops the body
+     */
     public static BodyReader<Void> discarding() {
         return (head, in) -> {
             in.transferTo(OutputStream.nullOutputStream());
@@ -69,7 +87,11 @@ public final class BodyReaders {
         };
     }
 
-    /** The body as lines of text (charset as in {@link #ofString()}), without line terminators. */
+    /**
+     * The body as lines of text (charset as in {@link #ofString()}), without line terminators.
+     *
+     * @return the body as lines of text (charset as in {@link #ofString()}), without line terminators
+     */
     public static BodyReader<List<String>> ofLines() {
         return (head, in) -> {
             List<String> lines = new ArrayList<>();

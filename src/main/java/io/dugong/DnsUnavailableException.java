@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 public class DnsUnavailableException extends UnknownHostException {
     private static final long serialVersionUID = 1L;
 
+    /** The name that was being resolved. */
     private final String hostname;
 
     /**
@@ -21,7 +22,11 @@ public class DnsUnavailableException extends UnknownHostException {
         this.hostname = hostname;
     }
 
-    /** The name that was being resolved. */
+    /**
+     * The name that was being resolved.
+     *
+     * @return the name that was being resolved
+     */
     public String hostname() {
         return hostname;
     }

@@ -1,5 +1,8 @@
 package io.dugong;
 
+import io.dugong.internal.Durations;
+import io.dugong.internal.Origin;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,19 +40,26 @@ import javax.net.ssl.SSLContext;
  * decompression ({@link Builder#decompress(boolean)}).
  */
 public final class DugongClient implements AutoCloseable {
+    /** Default {@link Builder#connectTimeout}: 10 s. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link Builder#timeout} (inactivity per blocking read or write): 30 s. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link Builder#headTimeout}: 60 s. */
+    public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(60);
+
     private final Builder config;
-    private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+    private final Map<String, Pool> pools = new ConcurrentHashMap<>();
     private final Thread janitor;
     private volatile boolean closed;
 
     /** The pipelines of one origin. */
-    private final class Origin {
+    private final class Pool {
         final URI uri;
         final ReentrantLock lock = new ReentrantLock();
         final List<Pipeline> pipelines = new ArrayList<>();
         final Map<Pipeline, Long> lastUsed = new ConcurrentHashMap<>();
 
-        Origin(URI uri) {
+        Pool(URI uri) {
             this.uri = uri;
         }
 
@@ -118,7 +128,12 @@ public final class DugongClient implements AutoCloseable {
         return builder().build();
     }
 
-    /** A builder with defaults: 4 connections per origin, depth 32, 3 retries, 10 s connect timeout. */
+    /**
+     * A builder with defaults: 4 connections per origin, depth 32, 3 retries; timeouts of 10 s to
+     * connect, 30 s of inactivity per read or write, 60 s for a response head; no request timeout.
+     *
+     * @return the builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -146,31 +161,47 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * Sends {@code request} asynchronously; may block briefly while the chosen pipeline's queue is full.
-     * The future fails with {@link ConnectionTimedOutException} if the request timeout passes.
+     * Sends {@code request} asynchronously. Blocks while every connection of its origin has a full
+     * queue (backpressure), at most until the request timeout. The future fails with
+     * {@link ConnectionTimedOutException} if the request timeout passes; a request that was sent by
+     * then has its connection closed, so the requests behind it are replayed elsewhere instead of
+     * waiting for it.
      */
     public <T> CompletableFuture<Response<T>> sendAsync(Request request, BodyReader<T> bodyReader) {
         if (closed) throw new StateException("sendAsync: the client is closed");
-        CompletableFuture<Response<T>> future = config.maxRedirects == 0 && !config.decompress
-                ? sendOnce(request, bodyReader)
-                : new Exchange<>(request, bodyReader).start();
-        if (config.requestTimeout == null) return future;
-        CompletableFuture<Response<T>> result = new CompletableFuture<>();
-        future.whenComplete((r, e) -> {
-            if (e != null) result.completeExceptionally(e);
-            else result.complete(r);
-        });
-        // The JDK's shared delay scheduler only fires the timeout; nothing blocks on it.
-        CompletableFuture.delayedExecutor(config.requestTimeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
-            if (result.completeExceptionally(new ConnectionTimedOutException(request
-                    + " got no response within the request timeout of " + config.requestTimeout))) {
-                future.cancel(false); // abandon it: its response, if it comes, is read and dropped
-            }
-        });
-        result.whenComplete((r, e) -> {
-            if (result.isCancelled()) future.cancel(false);
-        });
+        long deadline = config.requestTimeout == null ? 0 : deadlineAfter(config.requestTimeout);
+        if (config.maxRedirects == 0 && !config.decompress) {
+            Pipeline.CallFuture<T> call = sendOnce(request, bodyReader, deadline);
+            if (deadline != 0) expireAt(deadline, request, call, () -> call);
+            return call;
+        }
+        RedirectChain<T> chain = new RedirectChain<>(request, bodyReader, deadline);
+        CompletableFuture<Response<T>> result = chain.start();
+        if (deadline != 0) expireAt(deadline, request, result, chain::current);
         return result;
+    }
+
+    /** System.nanoTime() after {@code d}, never 0 (0 means "no deadline"). */
+    private static long deadlineAfter(Duration d) {
+        long t = System.nanoTime() + Durations.nanos(d);
+        return t == 0 ? 1 : t;
+    }
+
+    /**
+     * At {@code deadline}, fails {@code result} with a timeout and expires the hop in progress, which
+     * frees its connection. The JDK's shared delay scheduler only fires this; nothing blocks on it.
+     */
+    private void expireAt(long deadline, Request request, CompletableFuture<?> result,
+                          java.util.function.Supplier<Pipeline.CallFuture<?>> hop) {
+        long delay = Math.max(0, deadline - System.nanoTime());
+        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+            if (result.isDone()) return;
+            ConnectionTimedOutException timeout = new ConnectionTimedOutException(request
+                    + " got no response within the request timeout of " + config.requestTimeout);
+            Pipeline.CallFuture<?> current = hop.get();
+            if (current != null) current.expire(timeout);
+            result.completeExceptionally(timeout);
+        });
     }
 
     /** Closes every connection; requests in flight get a bounded time to finish (the pipelines' close timeout). */
@@ -178,16 +209,16 @@ public final class DugongClient implements AutoCloseable {
     public void close() {
         closed = true;
         janitor.interrupt();
-        origins.values().forEach(Origin::closeAll);
-        origins.clear();
+        pools.values().forEach(Pool::closeAll);
+        pools.clear();
     }
 
     /** Sends one request, with the default headers added, to a pipeline of its origin. */
-    private <T> CompletableFuture<Response<T>> sendOnce(Request request, BodyReader<T> bodyReader) {
+    private <T> Pipeline.CallFuture<T> sendOnce(Request request, BodyReader<T> bodyReader, long deadline) {
         if (closed) throw new StateException("sendAsync: the client is closed");
         URI uri = request.uri();
-        Origin origin = origins.computeIfAbsent(originKey(uri), k -> new Origin(uri));
-        return origin.pick().submit(withDefaults(request), bodyReader);
+        Pool pool = pools.computeIfAbsent(originKey(uri), k -> new Pool(uri));
+        return pool.pick().submit(withDefaults(request), bodyReader, deadline);
     }
 
     /**
@@ -197,20 +228,27 @@ public final class DugongClient implements AutoCloseable {
      * the final one (body given to the caller's reader, decoded if need be). The next hop is submitted
      * from a new virtual thread, since submitting may block while a pipeline's queue is full.
      */
-    private final class Exchange<T> {
+    private final class RedirectChain<T> {
         private final BodyReader<T> bodyReader;
         private final Request first;
         private final CompletableFuture<Response<T>> result = new CompletableFuture<>();
-        /** The hop in progress, cancelled when {@link #result} is (by the caller or the request timeout). */
-        private volatile CompletableFuture<Response<T>> current;
+        /** When the whole chain must be done (System.nanoTime()), or 0. */
+        private final long deadline;
+        /** The hop in progress, cancelled when {@link #result} is (by the caller), expired by the request timeout. */
+        private volatile Pipeline.CallFuture<T> current;
 
-        Exchange(Request first, BodyReader<T> bodyReader) {
+        RedirectChain(Request first, BodyReader<T> bodyReader, long deadline) {
             this.first = first;
             this.bodyReader = bodyReader;
+            this.deadline = deadline;
             result.whenComplete((r, e) -> {
                 CompletableFuture<Response<T>> hop = current;
                 if (result.isCancelled() && hop != null) hop.cancel(false);
             });
+        }
+
+        Pipeline.CallFuture<?> current() {
+            return current;
         }
 
         /** Sends the first hop; its argument errors are thrown here, as without redirects. */
@@ -237,7 +275,7 @@ public final class DugongClient implements AutoCloseable {
                     decoded.end();
                 }
             };
-            CompletableFuture<Response<T>> hop = sendOnce(sent, hopReader);
+            Pipeline.CallFuture<T> hop = sendOnce(sent, hopReader, deadline);
             current = hop;
             if (result.isCancelled()) hop.cancel(false);
             hop.whenComplete((r, e) -> {
@@ -338,32 +376,17 @@ public final class DugongClient implements AutoCloseable {
     }
 
     private HttpConnection connectionTo(URI origin) {
-        boolean https = "https".equalsIgnoreCase(origin.getScheme());
-        HttpConnection.Builder b = HttpConnection.builder(origin.getHost())
+        HttpConnection.Builder b = HttpConnection.builder(origin)
                 .connectTimeout(config.connectTimeout)
-                .timeout(config.timeout);
-        if (https) b.tls(config.sslContext != null ? config.sslContext : defaultContext());
-        if (origin.getPort() >= 0) b.port(origin.getPort());
+                .timeout(config.timeout)
+                .headTimeout(config.headTimeout);
+        if (config.sslContext != null && Origin.of(origin).tls()) b.tls(config.sslContext);
         if (config.proxy != null) b.proxy(config.proxy);
         return b.build();
     }
 
-    private static SSLContext defaultContext() {
-        try {
-            return SSLContext.getDefault();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JDK has no default SSLContext", e);
-        }
-    }
-
     private static String originKey(URI uri) {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("the client needs an absolute http or https URI, not " + uri);
-        }
-        if (uri.getHost() == null) throw new IllegalArgumentException("no host in " + uri);
-        int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-        return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
+        return Origin.of(uri).key();
     }
 
     private void evictIdleLoop() {
@@ -375,7 +398,7 @@ public final class DugongClient implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            origins.values().forEach(o -> o.evictIdle(now));
+            pools.values().forEach(o -> o.evictIdle(now));
         }
     }
 
@@ -384,8 +407,9 @@ public final class DugongClient implements AutoCloseable {
         private int maxConnectionsPerOrigin = 4;
         private int pipelineDepth = PipelineOptions.DEFAULT_DEPTH;
         private int retries = PipelineOptions.DEFAULT_RETRIES;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration timeout;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration headTimeout = DEFAULT_HEAD_TIMEOUT;
         private Duration requestTimeout;
         private Duration idleTimeout = Duration.ofSeconds(60);
         private SSLContext sslContext;
@@ -419,28 +443,59 @@ public final class DugongClient implements AutoCloseable {
             return this;
         }
 
-        /** Limit for opening a connection (DNS, TCP, proxy tunnel, TLS); default 10 s. */
+        /**
+         * Limit for opening a connection (DNS, TCP, proxy tunnel, TLS); default 10 s; null for none.
+         *
+         * @param d a positive duration, or null
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = d;
+            this.connectTimeout = Durations.positiveOrNull(d, "connectTimeout");
             return this;
         }
 
-        /** Inactivity timeout per blocking read or write on a connection; default none. */
+        /**
+         * Inactivity timeout per blocking read or write on a connection; default 30 s; null for none.
+         *
+         * @param d a positive duration, or null
+         * @return this builder
+         */
         public Builder timeout(Duration d) {
-            this.timeout = d;
+            this.timeout = Durations.positiveOrNull(d, "timeout");
             return this;
         }
 
-        /** Limit for a whole request, from {@code send} to its response; default none. */
+        /**
+         * Limit from a request completely sent to its response head complete (see
+         * {@link HttpConnection.Builder#headTimeout}); default 60 s; null for none. A server that
+         * trickles a head cannot hold a request longer; the connection is then closed.
+         *
+         * @param d a positive duration, or null
+         * @return this builder
+         */
+        public Builder headTimeout(Duration d) {
+            this.headTimeout = Durations.positiveOrNull(d, "headTimeout");
+            return this;
+        }
+
+        /**
+         * Limit for a whole request, from the call of {@code send}/{@code sendAsync} — waiting for room
+         * in a queue included — to its response (body read, redirects followed); default none. When it
+         * passes, the request fails with {@link ConnectionTimedOutException}, and if it had been sent,
+         * its connection is closed: the other requests on it are replayed (idempotent) or failed by
+         * the usual rules.
+         *
+         * @param d a positive duration, or null
+         * @return this builder
+         */
         public Builder requestTimeout(Duration d) {
-            this.requestTimeout = d;
+            this.requestTimeout = Durations.positiveOrNull(d, "requestTimeout");
             return this;
         }
 
         /** Connections with nothing to do for this long are closed; default 60 s. */
         public Builder idleTimeout(Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException("idleTimeout must be positive");
-            this.idleTimeout = d;
+            this.idleTimeout = Durations.positive(d, "idleTimeout");
             return this;
         }
 
@@ -526,7 +581,7 @@ public final class DugongClient implements AutoCloseable {
         }
 
         PipelineOptions pipelineOptions() {
-            return PipelineOptions.defaults().depth(pipelineDepth).retries(retries);
+            return PipelineOptions.defaults().depth(pipelineDepth).retries(retries).headTimeout(headTimeout);
         }
     }
 }

@@ -36,7 +36,11 @@ public final class Headers {
         this.fields = fields;
     }
 
-    /** No headers. */
+    /**
+     * No headers.
+     *
+     * @return no headers
+     */
     public static Headers empty() {
         return EMPTY;
     }
@@ -45,6 +49,7 @@ public final class Headers {
      * Headers from alternating names and values.
      *
      * @param namesAndValues {@code name1, value1, name2, value2, ...}
+     * @return headers from alternating names and values
      * @throws IllegalArgumentException if the count is odd or a name or value is invalid
      */
     public static Headers of(String... namesAndValues) {
@@ -60,6 +65,7 @@ public final class Headers {
      * Headers from a map of names to value lists (as {@code java.net.http.HttpHeaders#map()} gives).
      *
      * @param map the fields; iteration order is kept
+     * @return headers from a map of names to value lists (as {@code java.net.http.HttpHeaders#map()} gives)
      */
     public static Headers of(Map<String, List<String>> map) {
         Builder b = builder();
@@ -67,7 +73,11 @@ public final class Headers {
         return b.build();
     }
 
-    /** A builder for new headers. */
+    /**
+     * A builder for new headers.
+     *
+     * @return a builder for new headers
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -80,7 +90,12 @@ public final class Headers {
         return fields.length == 0 ? EMPTY : new Headers(fields);
     }
 
-    /** The first value of {@code name} (case-insensitive), if any. */
+    /**
+     * The first value of {@code name} (case-insensitive), if any.
+     *
+     * @param name the field name (matched case-insensitively)
+     * @return the first value of {@code name} (case-insensitive), if any
+     */
     public Optional<String> first(String name) {
         for (int i = 0; i < fields.length; i += 2) {
             if (fields[i].equalsIgnoreCase(name)) return Optional.of(fields[i + 1]);
@@ -88,7 +103,12 @@ public final class Headers {
         return Optional.empty();
     }
 
-    /** Every value of {@code name} (case-insensitive), in order; empty if absent. */
+    /**
+     * Every value of {@code name} (case-insensitive), in order; empty if absent.
+     *
+     * @param name the field name (matched case-insensitively)
+     * @return every value of {@code name} (case-insensitive), in order
+     */
     public List<String> all(String name) {
         List<String> values = null;
         for (int i = 0; i < fields.length; i += 2) {
@@ -100,7 +120,12 @@ public final class Headers {
         return values == null ? List.of() : Collections.unmodifiableList(values);
     }
 
-    /** True if {@code name} (case-insensitive) is present. */
+    /**
+     * True if {@code name} (case-insensitive) is present.
+     *
+     * @param name the field name (matched case-insensitively)
+     * @return true if {@code name} (case-insensitive) is present
+     */
     public boolean contains(String name) {
         for (int i = 0; i < fields.length; i += 2) {
             if (fields[i].equalsIgnoreCase(name)) return true;
@@ -108,7 +133,13 @@ public final class Headers {
         return false;
     }
 
-    /** True if a comma-separated value of {@code name} equals {@code token}, ignoring case (e.g. {@code Connection: close}). */
+    /**
+     * True if a comma-separated value of {@code name} equals {@code token}, ignoring case (e.g. {@code Connection: close}).
+     *
+     * @param name the field name (matched case-insensitively)
+     * @param token the token to look for (case-insensitive)
+     * @return true if {@code token} is among the comma-separated values of {@code name}
+     */
     public boolean hasToken(String name, String token) {
         for (int i = 0; i < fields.length; i += 2) {
             if (!fields[i].equalsIgnoreCase(name)) continue;
@@ -119,7 +150,11 @@ public final class Headers {
         return false;
     }
 
-    /** The distinct names, in first-seen order and as first spelled. */
+    /**
+     * The distinct names, in first-seen order and as first spelled.
+     *
+     * @return the distinct names, in first-seen order and as first spelled
+     */
     public Set<String> names() {
         Set<String> seen = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         Set<String> names = new LinkedHashSet<>();
@@ -129,32 +164,58 @@ public final class Headers {
         return Collections.unmodifiableSet(names);
     }
 
-    /** Number of fields (a name sent twice counts twice). */
+    /**
+     * Number of fields (a name sent twice counts twice).
+     *
+     * @return number of fields (a name sent twice counts twice)
+     */
     public int size() {
         return fields.length / 2;
     }
 
-    /** True if there are no fields. */
+    /**
+     * True if there are no fields.
+     *
+     * @return true if there are no fields
+     */
     public boolean isEmpty() {
         return fields.length == 0;
     }
 
-    /** Name of the {@code i}-th field, as spelled. */
+    /**
+     * Name of the {@code i}-th field, as spelled.
+     *
+     * @param i the index, from 0 to {@code size() - 1}
+     * @return name of the {@code i}-th field, as spelled
+     */
     public String name(int i) {
         return fields[2 * i];
     }
 
-    /** Value of the {@code i}-th field. */
+    /**
+     * Value of the {@code i}-th field.
+     *
+     * @param i the index, from 0 to {@code size() - 1}
+     * @return value of the {@code i}-th field
+     */
     public String value(int i) {
         return fields[2 * i + 1];
     }
 
-    /** Calls {@code action} with each field's name and value, in order. */
+    /**
+     * Calls {@code action} with each field's name and value, in order.
+     *
+     * @param action called with each name and value
+     */
     public void forEach(BiConsumer<String, String> action) {
         for (int i = 0; i < fields.length; i += 2) action.accept(fields[i], fields[i + 1]);
     }
 
-    /** A builder starting from these headers. */
+    /**
+     * A builder starting from these headers.
+     *
+     * @return a builder starting from these headers
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.fields.addAll(Arrays.asList(fields));
@@ -191,6 +252,9 @@ public final class Headers {
         /**
          * Adds a field, keeping any others of the same name.
          *
+         * @param name the field name (matched case-insensitively)
+         * @param value the field value, without CR, LF, NUL or other controls
+         * @return this builder
          * @throws IllegalArgumentException if the name is not a token or the value has CR, LF, NUL or other controls
          */
         public Builder add(String name, String value) {
@@ -199,13 +263,24 @@ public final class Headers {
             return this;
         }
 
-        /** Replaces every field named {@code name} by one with {@code value}. */
+        /**
+         * Replaces every field named {@code name} by one with {@code value}.
+         *
+         * @param name the field name (matched case-insensitively)
+         * @param value the field value, without CR, LF, NUL or other controls
+         * @return this builder
+         */
         public Builder set(String name, String value) {
             remove(name);
             return add(name, value);
         }
 
-        /** Removes every field named {@code name} (case-insensitive). */
+        /**
+         * Removes every field named {@code name} (case-insensitive).
+         *
+         * @param name the field name (matched case-insensitively)
+         * @return this builder
+         */
         public Builder remove(String name) {
             for (int i = fields.size() - 2; i >= 0; i -= 2) {
                 if (fields.get(i).equalsIgnoreCase(name)) {
@@ -216,13 +291,22 @@ public final class Headers {
             return this;
         }
 
-        /** Adds every field of {@code headers}. */
+        /**
+         * Adds every field of {@code headers}.
+         *
+         * @param headers the fields to add, in order
+         * @return this builder
+         */
         public Builder addAll(Headers headers) {
             fields.addAll(Arrays.asList(headers.fields));
             return this;
         }
 
-        /** The immutable headers. */
+        /**
+         * The immutable headers.
+         *
+         * @return the immutable headers
+         */
         public Headers build() {
             return fields.isEmpty() ? EMPTY : new Headers(fields.toArray(new String[0]));
         }

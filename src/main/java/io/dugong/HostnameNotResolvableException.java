@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 public class HostnameNotResolvableException extends UnknownHostException {
     private static final long serialVersionUID = 1L;
 
+    /** The name that was being resolved. */
     private final String hostname;
 
     /**
@@ -21,7 +22,11 @@ public class HostnameNotResolvableException extends UnknownHostException {
         this.hostname = hostname;
     }
 
-    /** The name that did not resolve. */
+    /**
+     * The name that did not resolve.
+     *
+     * @return the name that did not resolve
+     */
     public String hostname() {
         return hostname;
     }

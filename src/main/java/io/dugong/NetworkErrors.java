@@ -21,6 +21,7 @@ public final class NetworkErrors {
      * protocol error, an invalid response or a state error is not temporary.
      *
      * @param error any throwable, or null (false)
+     * @return true if {@code error}, or an exception in its cause chain, is a network condition that may pass: a timeout, a closed or reset connection, a refused or unreachable connect, DNS being unavailable, or a proxy answering 502, 503 or 504 to a tunnel
      */
     public static boolean isTemporary(Throwable error) {
         // Identity set: a cause chain can be a cycle (a.initCause(b); b.initCause(a)).

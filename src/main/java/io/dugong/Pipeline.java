@@ -42,10 +42,21 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Threads.</b> The futures are completed on the reader thread: stages attached with the
  * non-async {@code CompletableFuture} methods run there, so keep them short and non-blocking (or use
- * the {@code *Async} variants).
+ * the {@code *Async} variants). A call that would block a pipeline's own thread waiting for a pipeline
+ * — {@code send}, a {@code submit} while the queue is full — fails at once with a
+ * {@link StateException} there instead of deadlocking; {@code close()} called there starts the close
+ * and returns without waiting.
+ *
+ * <p>If a pipeline thread fails unexpectedly (an {@link Error}, a bug), every request not yet
+ * answered fails with {@link UnansweredRequestException} and the pipeline closes.
  */
 public final class Pipeline implements AutoCloseable {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
+    private static final System.Logger LOG = System.getLogger("io.dugong");
+    /** How long {@link #close()} and {@link #abort()} wait for the two threads to end. */
+    private static final long JOIN_MILLIS = 5_000;
+    /** Set on the sender and reader threads of every pipeline: waiting for a pipeline there could deadlock. */
+    private static final ThreadLocal<Boolean> PIPELINE_THREAD = new ThreadLocal<>();
 
     private final HttpConnection conn;
     private final PipelineOptions options;
@@ -85,18 +96,78 @@ public final class Pipeline implements AutoCloseable {
     private static final class Call<T> {
         final Request request;
         final BodyReader<T> bodyReader;
-        final CompletableFuture<Response<T>> future = new CompletableFuture<>();
+        final CallFuture<T> future;
         int attempts;
         // Guarded by the pipeline lock.
         /** Submit order. */
         long seq;
-        boolean inFlight;
-        boolean continueDecided;
-        boolean bodyDone;
+        /** The attempt being sent or read; a replay gets a new one, so nothing of a dead attempt carries over. */
+        Attempt attempt;
+        /** Whether any byte of any attempt may have left (what a failure reports). */
+        boolean mayHaveReached;
 
-        Call(Request request, BodyReader<T> bodyReader) {
+        Call(Request request, BodyReader<T> bodyReader, Pipeline owner) {
             this.request = request;
             this.bodyReader = bodyReader;
+            this.future = new CallFuture<>(owner, this);
+        }
+
+        boolean expectsContinue() {
+            return request.expect100() && request.body().length().orElse(1) != 0;
+        }
+    }
+
+    /**
+     * One attempt to send a call on the connection: the connection's listener for it, which doubles
+     * as the token that names this attempt's response to the connection. Fields guarded by the
+     * pipeline lock, except {@link #started}.
+     */
+    private final class Attempt implements SendListener {
+        final Call<?> call;
+        /** The connection has started writing it (so some of it may have left). */
+        volatile boolean started;
+        /** Completely sent (an expect100 request: its head); the reader may read its response. */
+        boolean inFlight;
+        /** The reader saw the 100 or a final status: the sender stops waiting for 100. */
+        boolean continueDecided;
+        /** The sender is done with the body held for 100 (sent, failed, or not needed). */
+        boolean bodyDone;
+
+        Attempt(Call<?> call) {
+            this.call = call;
+        }
+
+        @Override
+        public void writing() {
+            started = true;
+        }
+
+        @Override
+        public void inFlight() {
+            signal(() -> inFlight = true, readerWake);
+        }
+    }
+
+    /**
+     * The future of one call: cancelling it abandons the call (its response, if sent, is read and
+     * dropped); {@link #expire} fails it and frees the connection.
+     */
+    static final class CallFuture<T> extends CompletableFuture<Response<T>> {
+        private final Pipeline pipeline;
+        private final Call<T> call;
+
+        CallFuture(Pipeline pipeline, Call<T> call) {
+            this.pipeline = pipeline;
+            this.call = call;
+        }
+
+        /**
+         * Fails the call with {@code timeout}; if it was sent and is unanswered, the connection is
+         * closed, since its answer would hold every request behind it (those are replayed or failed by
+         * the usual rules).
+         */
+        void expire(IOException timeout) {
+            pipeline.expire(call, timeout);
         }
     }
 
@@ -104,8 +175,8 @@ public final class Pipeline implements AutoCloseable {
         this.conn = conn;
         this.options = options;
         String name = conn.host() + ":" + conn.port();
-        this.sender = Thread.ofVirtual().name("dugong-sender " + name).unstarted(this::runSender);
-        this.reader = Thread.ofVirtual().name("dugong-reader " + name).unstarted(this::runReader);
+        this.sender = Thread.ofVirtual().name("dugong-sender " + name).unstarted(() -> guarded(this::runSender, "sender"));
+        this.reader = Thread.ofVirtual().name("dugong-reader " + name).unstarted(() -> guarded(this::runReader, "reader"));
         sender.start();
         reader.start();
     }
@@ -117,7 +188,7 @@ public final class Pipeline implements AutoCloseable {
      * @param options depth, retries and timeouts
      */
     public static Pipeline open(URI origin, PipelineOptions options) {
-        return open(HttpConnection.open(origin), options);
+        return open(HttpConnection.builder(origin).headTimeout(options.headTimeout()).build(), options);
     }
 
     /**
@@ -128,10 +199,15 @@ public final class Pipeline implements AutoCloseable {
      * @param options    depth, retries and timeouts
      */
     public static Pipeline open(HttpConnection connection, PipelineOptions options) {
+        Objects.requireNonNull(options, "options");
         if (connection.responsePending()) {
             throw new StateException("Pipeline.open: the connection has requests in flight");
         }
-        return new Pipeline(connection, Objects.requireNonNull(options, "options"));
+        if (options.headTimeout() != null && !options.headTimeout().equals(connection.headTimeout())) {
+            throw new IllegalArgumentException("Pipeline.open: the connection's head timeout is "
+                    + connection.headTimeout() + ", not " + options.headTimeout() + "; set it on the connection's builder");
+        }
+        return new Pipeline(connection, options);
     }
 
     /** Sends {@code request} when there is room; the future gets the response with a {@code byte[]} body. */
@@ -148,16 +224,42 @@ public final class Pipeline implements AutoCloseable {
      *         (they need a caller writing on the connection; use {@link Body#ofStream})
      */
     public <T> CompletableFuture<Response<T>> submit(Request request, BodyReader<T> bodyReader) {
+        return submit(request, bodyReader, 0);
+    }
+
+    /**
+     * {@link #submit(Request, BodyReader)} waiting for room in the queue at most until {@code deadline}
+     * (System.nanoTime(); 0 for no limit), after which the future fails with
+     * {@link ConnectionTimedOutException}.
+     */
+    <T> CallFuture<T> submit(Request request, BodyReader<T> bodyReader, long deadline) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(bodyReader, "bodyReader");
         if (request.body() instanceof Body.Following || request.body() instanceof Body.Chunked) {
             throw new IllegalArgumentException(request + ": a pipeline sends bodies itself; use Body.of, Body.ofFile"
                     + " or Body.ofStream instead of " + request.body());
         }
-        Call<T> call = new Call<>(request, bodyReader);
+        Call<T> call = new Call<>(request, bodyReader, this);
         lock.lock();
         try {
-            while (state == State.OPEN && queued.size() >= options.depth()) roomOrClosed.await();
+            while (state == State.OPEN && queued.size() >= options.depth()) {
+                if (onPipelineThread()) {
+                    throw new StateException("submit(" + request + "): the queue of " + this + " is full, and waiting"
+                            + " for room on a pipeline's own thread (a dependent stage, say) could deadlock;"
+                            + " submit from another thread or use an *Async stage");
+                }
+                if (deadline == 0) {
+                    roomOrClosed.await();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        call.future.completeExceptionally(new ConnectionTimedOutException(request
+                                + " found no room in the pipeline within the request timeout"));
+                        return call.future;
+                    }
+                    roomOrClosed.awaitNanos(left);
+                }
+            }
             if (state != State.OPEN) {
                 call.future.completeExceptionally(new UnansweredRequestException(request, false, "the pipeline is closed", null));
             } else {
@@ -196,6 +298,11 @@ public final class Pipeline implements AutoCloseable {
      * the exception the reader thread saw.
      */
     static <T> T await(CompletableFuture<T> future) throws IOException, InterruptedException {
+        if (!future.isDone() && onPipelineThread()) {
+            future.cancel(false);
+            throw new StateException("a blocking send on a pipeline's own thread (a dependent stage, say) would"
+                    + " wait for that thread itself; use submit/sendAsync and an *Async stage instead");
+        }
         try {
             return future.get();
         } catch (InterruptedException e) {
@@ -242,6 +349,14 @@ public final class Pipeline implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (onPipelineThread()) {
+            // Waiting here would wait for this very thread: start the close and let it finish by itself.
+            signal(() -> {
+                if (state == State.OPEN) state = State.CLOSING;
+                wakeAll();
+            }, roomOrClosed);
+            return;
+        }
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         boolean drained;
         lock.lock();
@@ -259,23 +374,42 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (!drained) abort();
+        if (!drained) {
+            abort();
+            return;
+        }
         conn.close();
         join();
     }
 
     /**
      * Closes at once: every request not yet answered fails with {@link UnansweredRequestException}
-     * (saying whether it was sent), and the connection is closed.
+     * (saying whether any of it may have reached the server), the connection is closed — also one
+     * still being opened — and the pipeline's threads are stopped.
      */
     public void abort() {
+        shutDown(null);
+        sender.interrupt(); // only socket calls and body sources block them; either way they must end now
+        reader.interrupt();
+        join();
+    }
+
+    /**
+     * Closes the pipeline and fails every request not yet answered, with {@code cause} (a pipeline
+     * thread's failure) or as aborted.
+     */
+    private void shutDown(Throwable cause) {
         List<Call<?>> unanswered = new ArrayList<>();
+        List<Boolean> reached = new ArrayList<>();
         lock.lock();
         try {
             state = State.CLOSED;
-            unanswered.addAll(sent);
-            unanswered.addAll(retries);
-            unanswered.addAll(queued);
+            for (ArrayDeque<Call<?>> q : List.of(sent, new ArrayDeque<>(retries), queued)) {
+                for (Call<?> c : q) {
+                    unanswered.add(c);
+                    reached.add(c.mayHaveReached || (c.attempt != null && c.attempt.started));
+                }
+            }
             sent.clear();
             retries.clear();
             queued.clear();
@@ -283,20 +417,66 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        conn.disconnect(); // unblocks the threads if they are in socket calls
-        for (Call<?> c : unanswered) {
-            c.future.completeExceptionally(new UnansweredRequestException(c.request, c.inFlight,
-                    "the pipeline was aborted", null));
+        conn.disconnect(); // unblocks the threads if they are in socket calls, and closes a connect in progress
+        String why = cause == null ? "the pipeline was aborted" : "the pipeline failed: " + cause;
+        for (int i = 0; i < unanswered.size(); i++) {
+            Call<?> c = unanswered.get(i);
+            c.future.completeExceptionally(new UnansweredRequestException(c.request, reached.get(i), why, cause));
         }
     }
 
+    /** Waits for both threads to end; says so if one does not, after closing the socket anyway. */
     private void join() {
-        if (Thread.currentThread() == sender || Thread.currentThread() == reader) return;
+        if (onPipelineThread()) return;
         try {
-            sender.join(TimeUnit.SECONDS.toMillis(10));
-            reader.join(TimeUnit.SECONDS.toMillis(10));
+            for (Thread t : List.of(sender, reader)) {
+                if (!t.join(java.time.Duration.ofMillis(JOIN_MILLIS))) {
+                    conn.disconnect();
+                    LOG.log(System.Logger.Level.WARNING, "{0}: the thread {1} did not end within {2} ms of closing"
+                            + " (blocked in a body reader or a body source?); its socket is closed", this, t.getName(), JOIN_MILLIS);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True while the sender or reader thread runs; for tests of close and abort. */
+    boolean threadsAlive() {
+        return sender.isAlive() || reader.isAlive();
+    }
+
+    private static boolean onPipelineThread() {
+        return PIPELINE_THREAD.get() != null;
+    }
+
+    /** Runs a pipeline thread's loop; a failure it did not expect closes the pipeline, failing every request. */
+    private void guarded(Runnable loop, String which) {
+        PIPELINE_THREAD.set(Boolean.TRUE);
+        try {
+            loop.run();
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, this + ": the " + which + " thread failed; closing the pipeline", t);
+            shutDown(t);
+        }
+    }
+
+    /** See {@link CallFuture#expire}. */
+    private void expire(Call<?> call, IOException timeout) {
+        boolean wasSent;
+        lock.lock();
+        try {
+            if (call.future.isDone()) return;
+            boolean unsent = queued.remove(call) | retries.remove(call);
+            if (unsent) roomOrClosed.signal();
+            wasSent = !unsent && sent.contains(call);
+        } finally {
+            lock.unlock();
+        }
+        if (call.future.completeExceptionally(timeout) && wasSent) {
+            // Its response would hold every request behind it: close the connection, so that those are
+            // replayed (or failed) on a new one by the usual rules instead of waiting.
+            conn.disconnect();
         }
     }
 
@@ -305,9 +485,9 @@ public final class Pipeline implements AutoCloseable {
 
     private void runSender() {
         while (true) {
-            Call<?> call = nextToSend();
-            if (call == null) return;
-            send(call);
+            Attempt attempt = nextToSend();
+            if (attempt == null) return;
+            send(attempt);
         }
     }
 
@@ -316,7 +496,7 @@ public final class Pipeline implements AutoCloseable {
      * Requests written while more are ready stay in the socket buffer; they are flushed with the last
      * ready one, or before the sender waits, so a burst leaves in few {@code write} calls.
      */
-    private Call<?> nextToSend() {
+    private Attempt nextToSend() {
         lock.lock();
         try {
             while (true) {
@@ -330,12 +510,13 @@ public final class Pipeline implements AutoCloseable {
                         roomOrClosed.signal(); // room in the queue for submit()
                         if (c.future.isDone()) continue; // cancelled before it was sent
                         c.attempts++;
+                        c.attempt = new Attempt(c);
                         // Only a call sent with nothing else unsettled may open a new connection: then no
                         // replay of an older call can still be added behind it.
                         mayReconnect = sent.isEmpty();
                         sent.addLast(c);
                         flushNow = sent.size() >= options.depth() || (retries.isEmpty() && queued.isEmpty());
-                        return c;
+                        return c.attempt;
                     }
                 }
                 if (unflushed) {
@@ -364,28 +545,25 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private void send(Call<?> call) {
-        // Whether this attempt entered flight: call.inFlight itself may already have been reset by the
-        // reader replaying the call, so it cannot tell after a failure.
-        boolean[] entered = {false};
-        conn.reconnectAllowed = mayReconnect;
+    private void send(Attempt attempt) {
+        Call<?> call = attempt.call;
+        conn.reconnectAllowed(mayReconnect);
         try {
-            conn.sendRequest(call.request, () -> {
-                entered[0] = true;
-                signal(() -> call.inFlight = true, readerWake);
-            }, flushNow);
+            conn.sendRequest(call.request, attempt, flushNow);
             unflushed = !flushNow;
-        } catch (HttpConnection.ReconnectDeferred deferred) {
+        } catch (ReconnectDeferred deferred) {
             // Nothing sent: back among the retries (in submit order), to go once the reader has settled
             // everything sent on the old connection.
             signal(() -> {
                 sent.remove(call);
                 call.attempts--;
+                call.attempt = null;
                 retries.add(call);
             }, senderWake);
             return;
         } catch (IOException | RuntimeException e) {
-            if (!entered[0]) {
+            boolean entered = entered(attempt);
+            if (!entered) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
                 signal(() -> sent.remove(call), readerWake);
                 call.future.completeExceptionally(e);
@@ -393,27 +571,40 @@ public final class Pipeline implements AutoCloseable {
             }
             // Partly sent: the reader reads whatever the server answered, or the failure.
         }
-        if (call.request.expect100() && call.request.body().length().orElse(1) != 0) sendBodyAfterContinue(call);
+        if (call.expectsContinue()) sendBodyAfterContinue(attempt);
     }
 
-    /** Waits for the reader's verdict on 100 Continue (or the fallback timeout), then sends the body. */
-    private void sendBodyAfterContinue(Call<?> call) {
+    private boolean entered(Attempt attempt) {
+        lock.lock();
+        try {
+            return attempt.inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the reader's verdict on 100 Continue (or the fallback timeout), then sends the body —
+     * all for this attempt only: a replay of the call is another attempt with its own verdict.
+     */
+    private void sendBodyAfterContinue(Attempt attempt) {
         try {
             lock.lock();
             try {
                 long left = options.expectContinueTimeout().toNanos();
-                while (!call.continueDecided && state != State.CLOSED && left > 0) left = senderWake.awaitNanos(left);
+                while (!attempt.continueDecided && state != State.CLOSED && left > 0) left = senderWake.awaitNanos(left);
             } finally {
                 lock.unlock();
             }
-            conn.skipContinue(); // no 100 within the wait: RFC 9110 §10.1.1 lets us send the body anyway
-            conn.finishBody();   // does nothing if a final status came instead
+            // After a 100, or none within the wait (RFC 9110 §10.1.1 lets us send the body anyway); does
+            // nothing if a final status came instead, or the attempt was lost.
+            conn.sendHeldBody();
         } catch (IOException | RuntimeException e) {
             // The failure shows on the reader side, when it reads this request's response.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            signal(() -> call.bodyDone = true, readerWake);
+            signal(() -> attempt.bodyDone = true, readerWake);
         }
     }
 
@@ -422,20 +613,20 @@ public final class Pipeline implements AutoCloseable {
 
     private void runReader() {
         while (true) {
-            Call<?> call = nextToRead();
-            if (call == null) return;
-            readResponse(call);
+            Attempt attempt = nextToRead();
+            if (attempt == null) return;
+            readResponse(attempt);
         }
     }
 
     /** The oldest request in flight; null once the pipeline is closed (or drained while closing). */
-    private Call<?> nextToRead() {
+    private Attempt nextToRead() {
         lock.lock();
         try {
             while (true) {
                 if (state == State.CLOSED) return null;
                 Call<?> head = sent.peekFirst();
-                if (head != null && head.inFlight) return head;
+                if (head != null && head.attempt != null && head.attempt.inFlight) return head.attempt;
                 if (state == State.CLOSING && sent.isEmpty() && queued.isEmpty() && retries.isEmpty()) {
                     state = State.CLOSED;
                     wakeAll();
@@ -448,19 +639,29 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private <T> void readResponse(Call<T> call) {
+    private void readResponse(Attempt attempt) {
+        readResponse(attempt, attempt.call);
+    }
+
+    private <T> void readResponse(Attempt attempt, Call<T> call) {
         ResponseHead head;
         try {
             head = conn.readResponse();
-            if (call.request.expect100()) {
-                signal(() -> call.continueDecided = true, senderWake);
+            if (call.expectsContinue()) {
+                signal(() -> attempt.continueDecided = true, senderWake);
                 if (head.status() == 100) {
-                    awaitBodySent(call);
+                    awaitBodySent(attempt);
                     head = conn.readResponse();
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            failed(call, e);
+        } catch (IOException e) {
+            failed(call, attempt, e);
+            return;
+        } catch (RuntimeException e) {
+            // Not a failure of the exchange but of our own bookkeeping: the connection cannot be trusted to
+            // stay in step, so it is closed, and this request and those behind it are replayed or failed.
+            failed(call, attempt, new ConnectionClosedException("reading the response to " + call.request
+                    + " failed unexpectedly (" + e + "); the connection was closed", e));
             return;
         }
         TrackingStream body = new TrackingStream(conn.responseBody());
@@ -469,55 +670,58 @@ public final class Pipeline implements AutoCloseable {
         try {
             if (!call.future.isDone()) value = call.bodyReader.read(head, body);
         } catch (Throwable t) {
-            if (body.failure != null && (t == body.failure || t.getCause() == body.failure)) {
-                failed(call, body.failure);
-                return;
-            }
-            readerError = t; // the body reader's own failure: the connection is fine
+            readerError = t;
         }
-        try {
-            body.close(); // whatever the reader left is discarded, so the next response can be read
-        } catch (IOException | RuntimeException e) {
-            failed(call, e);
+        if (body.failure == null) {
+            try {
+                body.close(); // whatever the reader left is discarded, so the next response can be read
+            } catch (IOException | RuntimeException e) {
+                if (body.failure == null) body.failure = e instanceof IOException io ? io : new IOException(e);
+            }
+        }
+        if (body.failure != null) {
+            // The body did not arrive whole: the request failed, even if its body reader swallowed the error.
+            failed(call, attempt, body.failure);
             return;
         }
         answered(call);
         if (readerError != null) {
-            call.future.completeExceptionally(readerError);
+            call.future.completeExceptionally(readerError); // the body reader's own failure: the connection is fine
         } else {
             call.future.complete(new Response<>(call.request, head.status(), head.reason(), head.headers(), value));
         }
     }
 
-    private void awaitBodySent(Call<?> call) {
+    private void awaitBodySent(Attempt attempt) {
         lock.lock();
         try {
-            while (!call.bodyDone && state != State.CLOSED) readerWake.awaitUninterruptibly();
+            while (!attempt.bodyDone && state != State.CLOSED) readerWake.awaitUninterruptibly();
         } finally {
             lock.unlock();
         }
     }
 
     /** Reading {@code call}'s response failed: replay it, or fail it. */
-    private void failed(Call<?> call, Throwable error) {
-        if (error instanceof ConnectionTimedOutException) {
-            // The connection is still in sync but this response is late: give up on it, and on the
-            // connection, so the requests behind it are replayed on a fresh one.
-            conn.abandonOldest("abandoned after a timeout waiting for the response to " + call.request);
-        }
+    private void failed(Call<?> call, Attempt attempt, Throwable error) {
+        // Whatever failed, this attempt's response is over: if the connection still holds it (a timeout
+        // with nothing consumed, say), drop it and close that connection, so the queue stays in step
+        // and the requests behind it are replayed on a fresh one instead of each waiting.
+        conn.abandon(attempt, "abandoned after " + error.getClass().getSimpleName() + " on the response to " + call.request);
         // A request the server announced it would not process costs no retry: with a deep pipeline, many
         // may be sent on a connection the server closes (nginx's keepalive_requests, say).
-        boolean unprocessed = error instanceof HttpConnection.NotProcessedException;
+        boolean unprocessed = error instanceof NotProcessedException;
         boolean replay = error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException)
                 && IDEMPOTENT.contains(call.request.method()) && (unprocessed || call.attempts <= options.retries());
+        boolean reached;
         lock.lock();
         try {
             sent.remove(call);
+            attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
+            call.mayHaveReached = true;
+            reached = true;
             if (replay && state != State.CLOSED && !call.future.isDone()) {
                 if (unprocessed) call.attempts--;
-                call.inFlight = false;
-                call.continueDecided = false;
-                call.bodyDone = false;
+                call.attempt = null;
                 retries.add(call); // in their original order, ahead of everything not yet sent
                 senderWake.signal();
                 return;
@@ -530,7 +734,7 @@ public final class Pipeline implements AutoCloseable {
             String why = IDEMPOTENT.contains(call.request.method())
                     ? "the connection ended and the retry budget of " + options.retries() + " is spent"
                     : "the connection ended and " + call.request.method() + " is not idempotent, so it is not replayed";
-            call.future.completeExceptionally(new UnansweredRequestException(call.request, true,
+            call.future.completeExceptionally(new UnansweredRequestException(call.request, reached,
                     why + " (" + closed.getMessage() + ")", closed));
         } else {
             call.future.completeExceptionally(error);
@@ -561,6 +765,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** Remembers the connection failure seen through the body stream, to tell it from a body reader's own. */
     private static final class TrackingStream extends FilterInputStream {
+        /** The first connection failure seen through this stream; the response failed if set. */
         IOException failure;
 
         TrackingStream(InputStream in) {

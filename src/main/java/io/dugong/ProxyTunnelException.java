@@ -9,7 +9,9 @@ import java.io.IOException;
 public class ProxyTunnelException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The proxy's status code. */
     private final int status;
+    /** The proxy's reason phrase. */
     private final String reason;
 
     /**
@@ -25,12 +27,20 @@ public class ProxyTunnelException extends IOException {
         this.reason = reason;
     }
 
-    /** The proxy's status code. */
+    /**
+     * The proxy's status code.
+     *
+     * @return the proxy's status code
+     */
     public int status() {
         return status;
     }
 
-    /** The proxy's reason phrase. */
+    /**
+     * The proxy's reason phrase.
+     *
+     * @return the proxy's reason phrase
+     */
     public String reason() {
         return reason;
     }

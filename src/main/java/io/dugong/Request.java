@@ -47,52 +47,106 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
         RequestChecks.check(method, uri, headers);
     }
 
-    /** A GET of {@code target}. */
+    /**
+     * A GET of {@code target}.
+     *
+     * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @return a GET of {@code target}
+     */
     public static Request get(String target) {
         return builder("GET", target).build();
     }
 
-    /** A GET of {@code uri}. */
+    /**
+     * A GET of {@code uri}.
+     *
+     * @param uri the target, absolute for {@link DugongClient}
+     * @return a GET of {@code uri}
+     */
     public static Request get(URI uri) {
         return builder("GET", uri).build();
     }
 
-    /** A HEAD of {@code target}. */
+    /**
+     * A HEAD of {@code target}.
+     *
+     * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @return a HEAD of {@code target}
+     */
     public static Request head(String target) {
         return builder("HEAD", target).build();
     }
 
-    /** A HEAD of {@code uri}. */
+    /**
+     * A HEAD of {@code uri}.
+     *
+     * @param uri the target, absolute for {@link DugongClient}
+     * @return a HEAD of {@code uri}
+     */
     public static Request head(URI uri) {
         return builder("HEAD", uri).build();
     }
 
-    /** A DELETE of {@code target}. */
+    /**
+     * A DELETE of {@code target}.
+     *
+     * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @return a DELETE of {@code target}
+     */
     public static Request delete(String target) {
         return builder("DELETE", target).build();
     }
 
-    /** A DELETE of {@code uri}. */
+    /**
+     * A DELETE of {@code uri}.
+     *
+     * @param uri the target, absolute for {@link DugongClient}
+     * @return a DELETE of {@code uri}
+     */
     public static Request delete(URI uri) {
         return builder("DELETE", uri).build();
     }
 
-    /** A POST of {@code content} to {@code target}. */
+    /**
+     * A POST of {@code content} to {@code target}.
+     *
+     * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @param content the body bytes
+     * @return a POST of {@code content} to {@code target}
+     */
     public static Request post(String target, byte[] content) {
         return builder("POST", target).body(content).build();
     }
 
-    /** A POST of {@code content} to {@code uri}. */
+    /**
+     * A POST of {@code content} to {@code uri}.
+     *
+     * @param uri the target, absolute for {@link DugongClient}
+     * @param content the body bytes
+     * @return a POST of {@code content} to {@code uri}
+     */
     public static Request post(URI uri, byte[] content) {
         return builder("POST", uri).body(content).build();
     }
 
-    /** A PUT of {@code content} to {@code target}. */
+    /**
+     * A PUT of {@code content} to {@code target}.
+     *
+     * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @param content the body bytes
+     * @return a PUT of {@code content} to {@code target}
+     */
     public static Request put(String target, byte[] content) {
         return builder("PUT", target).body(content).build();
     }
 
-    /** A PUT of {@code content} to {@code uri}. */
+    /**
+     * A PUT of {@code content} to {@code uri}.
+     *
+     * @param uri the target, absolute for {@link DugongClient}
+     * @param content the body bytes
+     * @return a PUT of {@code content} to {@code uri}
+     */
     public static Request put(URI uri, byte[] content) {
         return builder("PUT", uri).body(content).build();
     }
@@ -102,28 +156,50 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
      *
      * @param method a token such as {@code GET} or {@code PROPFIND}
      * @param target origin-form such as {@code /a?b=c}, or an absolute URI
+     * @return a builder for any request
      * @throws IllegalArgumentException if {@code target} is not a valid URI reference
      */
     public static Builder builder(String method, String target) {
         return new Builder(method, toUri(target));
     }
 
-    /** A builder for any request to {@code uri}. */
+    /**
+     * A builder for any request to {@code uri}.
+     *
+     * @param method a token such as {@code GET} or {@code PROPFIND}
+     * @param uri the target, absolute for {@link DugongClient}
+     * @return a builder for any request to {@code uri}
+     */
     public static Builder builder(String method, URI uri) {
         return new Builder(method, uri);
     }
 
-    /** A copy with one more header field. */
+    /**
+     * A copy with one more header field.
+     *
+     * @param name the field name, a token
+     * @param value the field value, without CR, LF or NUL
+     * @return a copy with one more header field
+     */
     public Request withHeader(String name, String value) {
         return new Request(method, uri, headers.toBuilder().add(name, value).build(), body, expect100);
     }
 
-    /** A copy with another body. */
+    /**
+     * A copy with another body.
+     *
+     * @param newBody the body, which decides the framing
+     * @return a copy with another body
+     */
     public Request withBody(Body newBody) {
         return new Request(method, uri, headers, newBody, expect100);
     }
 
-    /** A copy that asks for {@code 100-continue} before its body is sent. */
+    /**
+     * A copy that asks for {@code 100-continue} before its body is sent.
+     *
+     * @return a copy that asks for {@code 100-continue} before its body is sent
+     */
     public Request withExpect100() {
         return new Request(method, uri, headers, body, true);
     }
@@ -131,6 +207,7 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
     /**
      * A copy with a {@code Content-MD5} header (RFC 1864) computed from a {@link Body#of(byte[])} body.
      *
+     * @return a copy with a {@code Content-MD5} header (RFC 1864) computed from a {@link Body#of(byte[])} body
      * @throws IllegalStateException if the body is not held in memory
      */
     public Request withContentMd5() {
@@ -147,7 +224,11 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
         }
     }
 
-    /** The request line target for a direct connection: path and query, {@code /} if empty. */
+    /**
+     * The request line target for a direct connection: path and query, {@code /} if empty.
+     *
+     * @return the request line target for a direct connection: path and query, {@code /} if empty
+     */
     public String originForm() {
         if (!uri.isAbsolute() && uri.getRawAuthority() == null) {
             String s = uri.toString();
@@ -183,36 +264,65 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
             this.uri = Objects.requireNonNull(uri, "uri");
         }
 
-        /** Adds a header field (validated now). */
+        /**
+         * Adds a header field (validated now).
+         *
+         * @param name the field name, a token
+         * @param value the field value, without CR, LF or NUL
+         * @return this builder
+         */
         public Builder header(String name, String value) {
             headers.add(name, value);
             return this;
         }
 
-        /** Adds every field of {@code more}. */
+        /**
+         * Adds every field of {@code more}.
+         *
+         * @param more the fields to add, in order
+         * @return this builder
+         */
         public Builder headers(Headers more) {
             headers.addAll(more);
             return this;
         }
 
-        /** Sets the body. */
+        /**
+         * Sets the body.
+         *
+         * @param newBody the body, which decides the framing
+         * @return this builder
+         */
         public Builder body(Body newBody) {
             this.body = Objects.requireNonNull(newBody, "body");
             return this;
         }
 
-        /** Sets an in-memory body. */
+        /**
+         * Sets an in-memory body.
+         *
+         * @param content the body bytes
+         * @return this builder
+         */
         public Builder body(byte[] content) {
             return body(Body.of(content));
         }
 
-        /** Asks for {@code 100-continue} before the body is sent. */
+        /**
+         * Asks for {@code 100-continue} before the body is sent.
+         *
+         * @return this builder
+         */
         public Builder expect100() {
             this.expect100 = true;
             return this;
         }
 
-        /** The request. */
+        /**
+         * The request.
+         *
+         * @return the request
+         */
         public Request build() {
             return new Request(method, uri, headers.build(), body, expect100);
         }

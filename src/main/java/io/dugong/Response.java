@@ -12,7 +12,11 @@ package io.dugong;
  */
 public record Response<T>(Request request, int status, String reason, Headers headers, T body) {
 
-    /** True for 2xx. */
+    /**
+     * True for 2xx.
+     *
+     * @return true for 2xx
+     */
     public boolean isSuccess() {
         return status >= 200 && status < 300;
     }

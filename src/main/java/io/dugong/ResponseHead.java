@@ -16,12 +16,20 @@ import java.util.OptionalLong;
 public record ResponseHead(String method, String target, int status, String reason, Headers headers,
                            OptionalLong length) {
 
-    /** True for 2xx. */
+    /**
+     * True for 2xx.
+     *
+     * @return true for 2xx
+     */
     public boolean isSuccess() {
         return status >= 200 && status < 300;
     }
 
-    /** True for 1xx. */
+    /**
+     * True for 1xx.
+     *
+     * @return true for 1xx
+     */
     public boolean isInformational() {
         return status < 200;
     }

@@ -9,6 +9,7 @@ public class UnansweredRequestException extends ConnectionClosedException {
     private static final long serialVersionUID = 1L;
 
     private final transient Request request;
+    /** Whether any of the request was written. */
     private final boolean mayHaveReachedServer;
 
     /**
@@ -26,12 +27,20 @@ public class UnansweredRequestException extends ConnectionClosedException {
         this.mayHaveReachedServer = mayHaveReachedServer;
     }
 
-    /** The request that got no response. */
+    /**
+     * The request that got no response.
+     *
+     * @return the request that got no response
+     */
     public Request request() {
         return request;
     }
 
-    /** True if the request, or part of it, was written to the connection. */
+    /**
+     * True if the request, or part of it, was written to the connection.
+     *
+     * @return true if the request, or part of it, was written to the connection
+     */
     public boolean mayHaveReachedServer() {
         return mayHaveReachedServer;
     }

@@ -253,7 +253,7 @@ class DugongClientRedirectsAndDecodingTest {
                 }
             }
         }); DugongClient client = DugongClient.builder().followRedirects(1)
-                .requestTimeout(Duration.ofMillis(300)).build()) {
+                .requestTimeout(Duration.ofSeconds(2)).build()) {
             try {
                 assertThrows(ConnectionTimedOutException.class, () -> client.send(Request.get(server.uri("/go"))));
                 server.awaitRequests(2); // the redirect was followed before the time ran out

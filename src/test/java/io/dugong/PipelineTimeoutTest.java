@@ -27,7 +27,7 @@ class PipelineTimeoutTest {
             }
         })) {
             HttpConnection conn = HttpConnection.builder(server.host()).port(server.port())
-                    .timeout(Duration.ofMillis(300)).build();
+                    .timeout(Duration.ofSeconds(1)).build();
             try (Pipeline p = Pipeline.open(conn, PipelineOptions.defaults())) {
                 CompletableFuture<Response<String>> slow = p.submit(Request.get("/slow"), BodyReaders.ofString());
                 CompletableFuture<Response<String>> a = p.submit(Request.get("/a"), BodyReaders.ofString());

@@ -111,59 +111,64 @@ class TimeoutTest {
     }
 
     @Test
-    void bodyReadTimesOutAndTheRetryContinuesTheBody() throws Exception {
+    void aBodyReadTimeoutEndsTheConnectionSoTheRequestBehindFailsAtOnce() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch sent = new CountDownLatch(1);
         try (ScriptedServer server = ScriptedServer.start(c -> {
+            c.readRequest();
             c.readRequest();
             c.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello");
             release.await(20, TimeUnit.SECONDS);
             c.send(" world");
-            sent.countDown();
-            c.readRequest();
+            c.sendResponse(200, "next");
         }); HttpConnection conn = connect(server, SHORT)) {
-            conn.sendRequest("GET", "/body");
-            assertEquals(OptionalLong.of(11), conn.readResponse().length());
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            byte[] buf = new byte[64];
-            while (body.size() < 5) body.write(buf, 0, conn.read(buf, 0, buf.length));
+            try {
+                conn.sendRequest("GET", "/body");
+                conn.sendRequest("GET", "/next");
+                assertEquals(OptionalLong.of(11), conn.readResponse().length());
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                byte[] buf = new byte[64];
+                while (body.size() < 5) body.write(buf, 0, conn.read(buf, 0, buf.length));
 
-            assertThrows(ConnectionTimedOutException.class, () -> conn.read(buf, 0, buf.length));
+                assertThrows(ConnectionTimedOutException.class, () -> conn.read(buf, 0, buf.length));
 
-            release.countDown();
-            assertTrue(sent.await(10, TimeUnit.SECONDS));
-            body.writeBytes(conn.readAll());
-            assertEquals("hello world", body.toString(ISO_8859_1));
-            assertFalse(conn.responsePending());
+                // The connection is out of step now: the next response is not awaited, it fails at once.
+                ConnectionClosedException next = assertThrows(ConnectionClosedException.class, conn::readResponse);
+                assertTrue(next.getMessage().contains("GET /next"), next.getMessage());
+                assertFalse(conn.responsePending());
+            } finally {
+                release.countDown();
+            }
         }
     }
 
     @Test
-    void chunkedBodyReadTimesOutAndTheRetryContinuesTheBody() throws Exception {
+    void aChunkedBodyReadTimeoutEndsTheConnectionSoTheRequestBehindFailsAtOnce() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch sent = new CountDownLatch(1);
         String body = Http.chunked("first ", "second");
         int split = body.indexOf("second") - 2; // inside the second chunk-size line
         try (ScriptedServer server = ScriptedServer.start(c -> {
             c.readRequest();
+            c.readRequest();
             c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body.substring(0, split));
             release.await(20, TimeUnit.SECONDS);
             c.send(body.substring(split));
-            sent.countDown();
-            c.readRequest();
+            c.sendResponse(200, "next");
         }); HttpConnection conn = connect(server, SHORT)) {
-            conn.sendRequest("GET", "/chunks");
-            assertEquals(OptionalLong.empty(), conn.readResponse().length());
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            byte[] buf = new byte[64];
-            while (received.size() < 6) received.write(buf, 0, conn.read(buf, 0, buf.length));
+            try {
+                conn.sendRequest("GET", "/chunks");
+                conn.sendRequest("GET", "/next");
+                assertEquals(OptionalLong.empty(), conn.readResponse().length());
+                ByteArrayOutputStream received = new ByteArrayOutputStream();
+                byte[] buf = new byte[64];
+                while (received.size() < 6) received.write(buf, 0, conn.read(buf, 0, buf.length));
 
-            assertThrows(ConnectionTimedOutException.class, () -> conn.read(buf, 0, buf.length));
+                assertThrows(ConnectionTimedOutException.class, () -> conn.read(buf, 0, buf.length));
 
-            release.countDown();
-            assertTrue(sent.await(10, TimeUnit.SECONDS));
-            received.writeBytes(conn.readAll());
-            assertEquals("first second", received.toString(ISO_8859_1));
+                assertThrows(ConnectionClosedException.class, conn::readResponse);
+                assertFalse(conn.responsePending());
+            } finally {
+                release.countDown();
+            }
         }
     }
 

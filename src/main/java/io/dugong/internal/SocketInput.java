@@ -36,6 +36,11 @@ public final class SocketInput {
         this.buf = new byte[bufferSize];
     }
 
+    /** Bytes buffered and not yet consumed. */
+    public int buffered() {
+        return lim - pos;
+    }
+
     /** Remembers the current position; {@link #rewind()} returns to it. */
     public void mark() {
         mark = pos;
@@ -77,6 +82,25 @@ public final class SocketInput {
             }
         }
         int n = transport.socketRead(in, buf, lim, buf.length - lim);
+        if (n < 0) {
+            eof = true;
+            return -1;
+        }
+        lim += n;
+        return n;
+    }
+
+    /**
+     * Reads what arrives within {@code millis} into the buffer, without consuming it: for checking an
+     * idle connection.
+     *
+     * @return the number of bytes read, 0 if none came in time, -1 at end of stream
+     */
+    public int probe(int millis) throws IOException {
+        if (eof) return -1;
+        if (pos == lim && mark < 0) pos = lim = 0;
+        if (lim == buf.length) return 0; // full: the caller sees buffered bytes anyway
+        int n = transport.socketProbe(in, buf, lim, buf.length - lim, millis);
         if (n < 0) {
             eof = true;
             return -1;

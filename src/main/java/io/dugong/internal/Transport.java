@@ -36,8 +36,14 @@ public final class Transport {
     /** Why requests still unanswered here will never be answered, or null while responses may come. */
     private volatile String deadReason;
     private volatile boolean closedAsAnnounced;
-    /** Requests written here whose responses have not been read to the end (or failed). */
+    /** Exchanges started here and not yet settled (request finished and response read or lost). */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** System.nanoTime() when {@link #outstanding} last dropped to zero (or the socket opened). */
+    private volatile long idleSinceNanos = System.nanoTime();
+    /** System.nanoTime() by which the read in progress must end, or 0 for none (see {@link #readDeadline}). */
+    private volatile long deadlineNanos;
+    /** The SO_TIMEOUT in force, so that it is changed only when a deadline asks for a shorter one. */
+    private volatile int appliedSoTimeout;
     /** Registered with {@link WriteWatchdog}. */
     private final java.util.concurrent.atomic.AtomicBoolean watched = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closedLocally;
@@ -74,11 +80,6 @@ public final class Transport {
     /** The underlying socket. */
     public Socket socket() {
         return socket;
-    }
-
-    /** "host:port" of the peer. */
-    public String peer() {
-        return peer;
     }
 
     /** True while new requests may be written on this transport. */
@@ -121,14 +122,59 @@ public final class Transport {
         return deadReason;
     }
 
-    /** Counts a request written here, until {@link #exchangeDone()}. */
+    /** Counts an exchange started here (before its first byte is written), until {@link #exchangeDone()}. */
     public void exchangeStarted() {
         outstanding.incrementAndGet();
     }
 
-    /** Counts a request answered (or failed); a transport that cannot be reused closes once none is left. */
+    /** Counts an exchange settled; a transport that cannot be reused closes once none is left. */
     public void exchangeDone() {
-        if (outstanding.decrementAndGet() <= 0 && !reusable && deadReason == null) close();
+        if (outstanding.decrementAndGet() <= 0) {
+            idleSinceNanos = System.nanoTime();
+            if (!reusable && deadReason == null) close();
+        }
+    }
+
+    /** Exchanges started here and not yet settled. */
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    /**
+     * Whether an idle connection may carry a new request, checked the way OkHttp's {@code isHealthy}
+     * does: nothing buffered, nothing readable on the socket, and, once it has been idle for
+     * {@code probeAfterNanos}, no end of stream either (a server closing an idle keep-alive connection
+     * is found here, not on the request sent next). Bytes that arrive with nothing in flight are not
+     * an answer to anything: the connection is out of sync.
+     *
+     * @return null if it is fit, else why not
+     */
+    public String unfitForReuse(long probeAfterNanos) {
+        if (input.buffered() > 0) return "bytes arrived while no request was in flight";
+        try {
+            if (socket.getInputStream().available() > 0) return "bytes arrived while no request was in flight";
+            if (System.nanoTime() - idleSinceNanos < probeAfterNanos) return null;
+            // A read that may wait 1 ms: finds an end of stream (or bytes) that available() does not show.
+            int n = input.probe(1);
+            if (n < 0) return "the server closed the idle connection";
+            return n > 0 ? "bytes arrived while no request was in flight" : null;
+        } catch (IOException e) {
+            return "the idle connection failed: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Bounds the reads that follow by an absolute deadline (System.nanoTime()), on top of the
+     * inactivity timeout; 0 removes it. A read that reaches it fails with {@link ConnectionTimedOutException}.
+     */
+    public void readDeadline(long deadline) {
+        this.deadlineNanos = deadline;
+    }
+
+    /** True while a deadline is set and has passed. */
+    public boolean deadlinePassed() {
+        long d = deadlineNanos;
+        return d != 0 && System.nanoTime() - d >= 0;
     }
 
     /** Sets the inactivity timeout for later waits; null means wait forever. */
@@ -136,7 +182,9 @@ public final class Transport {
         long nanos = timeout == null ? 0 : Math.max(1, timeout.toNanos());
         this.timeoutNanos = nanos;
         try {
-            socket.setSoTimeout(timeout == null ? 0 : (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            int millis = timeout == null ? 0 : (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            socket.setSoTimeout(millis);
+            appliedSoTimeout = millis;
         } catch (SocketException e) {
             throw translate(e, "setting the timeout");
         }
@@ -170,11 +218,6 @@ public final class Transport {
         closeQuietly();
     }
 
-    /** True once this side closed the socket (disconnect, reset, or a failure we handled). */
-    public boolean closedLocally() {
-        return closedLocally;
-    }
-
     /** Closes the socket; blocked reads and writes on other threads fail with ConnectionClosedException. */
     public void close() {
         closedLocally = true;
@@ -192,9 +235,43 @@ public final class Transport {
 
     int socketRead(InputStream in, byte[] b, int off, int len) throws IOException {
         try {
+            applyReadTimeout(0);
             return in.read(b, off, len);
         } catch (IOException e) {
             throw translate(e, "reading");
+        }
+    }
+
+    /**
+     * Reads with a timeout of {@code millis} instead of the usual one (for {@link #unfitForReuse}).
+     *
+     * @return the count read, -1 at end of stream, 0 if nothing came in time
+     */
+    int socketProbe(InputStream in, byte[] b, int off, int len, int millis) throws IOException {
+        try {
+            applyReadTimeout(millis);
+            return in.read(b, off, len);
+        } catch (SocketTimeoutException e) {
+            return 0;
+        } catch (IOException e) {
+            throw translate(e, "reading");
+        }
+    }
+
+    /** Sets SO_TIMEOUT for the next read: {@code override} if positive, else the inactivity timeout cut to the deadline. */
+    private void applyReadTimeout(int override) throws IOException {
+        int wanted = override > 0 ? override : (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutNanos / 1_000_000));
+        if (override <= 0 && timeoutNanos == 0) wanted = 0;
+        long d = deadlineNanos;
+        if (override <= 0 && d != 0) {
+            long left = d - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("deadline");
+            int leftMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
+            if (wanted == 0 || leftMillis < wanted) wanted = leftMillis;
+        }
+        if (wanted != appliedSoTimeout) {
+            socket.setSoTimeout(wanted);
+            appliedSoTimeout = wanted;
         }
     }
 
@@ -222,6 +299,10 @@ public final class Transport {
 
     private IOException translate(IOException e, String doing) {
         if (e instanceof ConnectionClosedException || e instanceof ConnectionTimedOutException) return e;
+        if (e instanceof SocketTimeoutException && deadlinePassed()) {
+            return new ConnectionTimedOutException("no complete response head from " + peer
+                    + " within the head timeout", e);
+        }
         if (e instanceof SocketTimeoutException) {
             return new ConnectionTimedOutException("no data from " + peer + " within " + Duration.ofNanos(timeoutNanos)
                     + " while " + doing, e);

@@ -1,0 +1,413 @@
+package io.dugong;
+
+import io.dugong.internal.BodyDecoder;
+import io.dugong.internal.Durations;
+import io.dugong.internal.ResponseParser;
+import io.dugong.internal.SocketInput;
+import io.dugong.internal.Transport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The reader half of an {@link HttpConnection}: reads response heads (skipping interim responses),
+ * frames and reads their bodies, strictly in the order the requests went in flight. Every way an
+ * exchange can end here — answered, failed, timed out, abandoned — goes through {@link #endOfBody()}
+ * or {@link #lose}, so the queue of requests in flight never keeps an exchange whose response was
+ * consumed, nor drops one whose response was not.
+ */
+final class ResponseReceiver {
+    private static final int SCRATCH_SIZE = 16 * 1024;
+    private static final int INITIAL_READ_ALL = 8 * 1024;
+    private static final long MAX_PRESIZE = 16L * 1024 * 1024;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Requests in flight whose responses have not been read to the end, oldest first. */
+    private final ConcurrentLinkedDeque<Exchange> inFlight = new ConcurrentLinkedDeque<>();
+    private final ResponseParser parser;
+    private final Duration headTimeout;
+    private final int maxInterimResponses;
+    private final TransportSlot slot;
+    private RequestSender sender;
+
+    private Exchange reading;
+    private BodyDecoder body;
+    /** The response whose body failed, and how, until the next {@code readResponse}: its reads keep failing. */
+    private Exchange failedBody;
+    private String bodyFailure;
+    private boolean closeAfterBody;
+    private String closeReason;
+    private boolean closeAnnounced;
+    private Transport lastRead;
+
+    ResponseReceiver(ResponseParser parser, Duration headTimeout, int maxInterimResponses, TransportSlot slot) {
+        this.parser = parser;
+        this.headTimeout = headTimeout;
+        this.maxInterimResponses = maxInterimResponses;
+        this.slot = slot;
+    }
+
+    /** Wires the sender half in (they refer to each other). */
+    void sender(RequestSender s) {
+        this.sender = s;
+    }
+
+    /** Queues a request whose response may now be read (sender half), then tells its owner. */
+    void enterFlight(Exchange ex) {
+        inFlight.add(ex);
+        ex.announceInFlight();
+    }
+
+    /** See {@link HttpConnection#readResponse()}. */
+    ResponseHead readResponse() throws IOException {
+        lock("readResponse");
+        try {
+            if (body != null) {
+                throw new StateException("readResponse: the body of the response to " + reading
+                        + " has not been read to its end (read, readAll or discard it first)");
+            }
+            failedBody = null;
+            bodyFailure = null;
+            Exchange ex = inFlight.peekFirst();
+            if (ex == null) {
+                Exchange pending = sender.pending();
+                throw new StateException("readResponse: no request is in flight"
+                        + (pending != null ? " (the body of " + pending + " is not finished)" : ""));
+            }
+            if (ex.sending() == Exchange.Sending.WRITING_BODY && !sender.busyOnAnotherThread()) {
+                // Nobody is writing that body, so no answer can come for it: fail fast, changing nothing.
+                throw new StateException("readResponse: the body of " + ex + " has not been sent yet; write it first");
+            }
+            Transport t = ex.transport;
+            lastRead = t;
+            String dead = t.deadReason();
+            if (dead != null) {
+                lose(ex);
+                String message = ex + " was sent but will not be answered: " + dead;
+                throw t.closedAsAnnounced() ? new NotProcessedException(message) : new ConnectionClosedException(message);
+            }
+            SocketInput in = t.input();
+            in.mark();
+            if (headTimeout != null) t.readDeadline(ex.sentNanos() + Durations.nanos(headTimeout));
+            try {
+                return readHead(ex, t, in);
+            } catch (ConnectionTimedOutException e) {
+                if (t.deadlinePassed()) {
+                    // The whole-head deadline: a server trickling bytes may not hold the request longer.
+                    in.unmark();
+                    lose(ex);
+                    t.kill("no complete response head for " + ex + " within the head timeout of " + headTimeout, true);
+                    throw new ConnectionTimedOutException("no complete response head for " + ex + " within the head timeout of "
+                            + headTimeout + "; the connection is closed", e);
+                }
+                in.rewind(); // nothing consumed: the caller may try again
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                in.unmark();
+                lose(ex);
+                t.kill("the connection failed reading the response to " + ex + ": " + e.getMessage(),
+                        !(e instanceof InvalidResponseException));
+                throw e;
+            } finally {
+                t.readDeadline(0);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ResponseHead readHead(Exchange ex, Transport t, SocketInput in) throws IOException {
+        int interim = 0;
+        while (true) {
+            ResponseParser.Head h = parser.readHead(in);
+            if (h == null) {
+                throw new ConnectionClosedException("the server closed the connection without answering " + ex
+                        + (ex.sending() == Exchange.Sending.SEND_FAILED ? " (sending it had failed)" : ""));
+            }
+            int status = h.status();
+            if (status == 100 && ex.continueReceived()) {
+                in.unmark();
+                return head(ex, h, OptionalLong.of(0));
+            }
+            if (status == 101) {
+                throw new UnsupportedResponseException("101 Switching Protocols in answer to " + ex
+                        + ", which asked for no upgrade");
+            }
+            if (status < 200) {
+                if (++interim > maxInterimResponses) {
+                    throw new InvalidResponseException("more than " + maxInterimResponses
+                            + " interim (1xx) responses before the answer to " + ex);
+                }
+                in.mark(); // an interim response to skip; a retry after a timeout starts after it
+                continue;
+            }
+            ResponseParser.Framing framing = parser.framing(h, ex.method);
+            in.unmark();
+            Exchange.Sending requestWas = ex.finalHead();
+            reading = ex;
+            closeAnnounced = framing.announced();
+            closeAfterBody = true;
+            if (requestWas == Exchange.Sending.BODY_WITHHELD) {
+                // A final status instead of 100: the server may still expect the body, so the connection
+                // cannot carry another request.
+                closeReason = "the server answered " + ex + " without 100 Continue, so its body was never sent";
+            } else if (requestWas == Exchange.Sending.WRITING_BODY) {
+                closeReason = "the server answered " + ex + " before its body was completely sent";
+            } else if (requestWas == Exchange.Sending.SEND_FAILED) {
+                closeReason = "sending " + ex + " had failed";
+            } else if (framing.closeAfter()) {
+                closeReason = "the server closed the connection after answering " + ex;
+            } else {
+                closeAfterBody = false;
+                closeReason = null;
+            }
+            body = BodyDecoder.of(framing, in, parser);
+            OptionalLong length = switch (framing.kind()) {
+                case NONE -> OptionalLong.of(0);
+                case FIXED -> OptionalLong.of(framing.length());
+                default -> OptionalLong.empty();
+            };
+            ResponseHead head = head(ex, h, length);
+            if (closeAfterBody) t.stopReuse();
+            if (body.isComplete()) endOfBody();
+            return head;
+        }
+    }
+
+    private static ResponseHead head(Exchange ex, ResponseParser.Head h, OptionalLong length) {
+        return new ResponseHead(ex.method, ex.target, h.status(), h.reason(), Headers.ofTrusted(h.fields()), length);
+    }
+
+    /** See {@link HttpConnection#read(byte[], int, int)}. */
+    int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        lock("read");
+        try {
+            return readBody(b, off, len);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** See {@link HttpConnection#readAll()}. */
+    byte[] readAll() throws IOException {
+        lock("readAll");
+        try {
+            if (body == null) return new byte[0];
+            long known = body.remainingLength();
+            // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
+            byte[] buf = new byte[(int) (known >= 0 ? Math.min(known, MAX_PRESIZE) : INITIAL_READ_ALL)];
+            int count = 0;
+            while (body != null) { // null once the body is complete, often right after its last byte
+                if (count == buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, 1024));
+                int n = readBody(buf, count, buf.length - count);
+                if (n < 0) break;
+                count += n;
+            }
+            return count == buf.length ? buf : Arrays.copyOf(buf, count);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** See {@link HttpConnection#discard()}. */
+    long discard() throws IOException {
+        lock("discard");
+        try {
+            return drain();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** See {@link HttpConnection#responseBody()}. */
+    InputStream responseBody() {
+        lock("responseBody");
+        try {
+            return new BodyStream(reading);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A stream over one response's body: -1 once that response is over, whatever the connection does next. */
+    private final class BodyStream extends InputStream {
+        private final Exchange owner;
+
+        BodyStream(Exchange owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            lock("read");
+            try {
+                return owner != null && (owner == reading || owner == failedBody) ? readBody(b, off, len) : -1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            lock("close");
+            try {
+                if (owner != null && owner == reading) drain(); // a failed body has nothing left to discard
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** See {@link HttpConnection#readRaw(int)}. */
+    byte[] readRaw(int max) throws IOException {
+        lock("readRaw");
+        try {
+            Transport t = lastRead != null ? lastRead : slot.current();
+            if (t == null) throw new StateException("readRaw: the connection has never been opened");
+            return t.input().readRaw(max);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True while a request is in flight whose response has not been read to its end. */
+    boolean responsePending() {
+        return !inFlight.isEmpty();
+    }
+
+    /** Reads and drops the rest of the current body; the one loop that skips a body. */
+    private long drain() throws IOException {
+        if (body == null) return 0;
+        long skipped = 0;
+        byte[] scratch = new byte[SCRATCH_SIZE];
+        for (int n; (n = readBody(scratch, 0, scratch.length)) >= 0; ) skipped += n;
+        return skipped;
+    }
+
+    private int readBody(byte[] b, int off, int len) throws IOException {
+        BodyDecoder d = body;
+        if (d == null) {
+            // A body that failed never turns into a clean end: that would be a silent truncation.
+            if (failedBody != null) throw new ConnectionClosedException("the body of the response to " + failedBody
+                    + " failed earlier: " + bodyFailure);
+            return -1;
+        }
+        Exchange ex = reading;
+        int n;
+        try {
+            String dead = ex.transport.deadReason();
+            if (dead != null) {
+                // disconnect() (or a failure elsewhere) ended the connection: buffered bytes are not served.
+                throw new ConnectionClosedException("the body of the response to " + ex + " cannot be read: " + dead);
+            }
+            n = d.read(b, off, len);
+        } catch (IOException | RuntimeException e) {
+            // Mid-body, a timeout or an error leaves the connection out of step: nothing behind can be read.
+            body = null;
+            reading = null;
+            failedBody = ex;
+            bodyFailure = e.toString();
+            lose(ex);
+            ex.transport.kill("the connection failed reading the body of the response to " + ex + ": " + e.getMessage(),
+                    !(e instanceof InvalidResponseException));
+            throw e;
+        }
+        if (d.isComplete()) endOfBody();
+        return n;
+    }
+
+    private void endOfBody() {
+        Exchange ex = reading;
+        Transport t = ex.transport;
+        body = null;
+        reading = null;
+        inFlight.remove(ex);
+        if (closeAfterBody && closeAnnounced) {
+            t.closeAsAnnounced("the server announced it would close the connection after answering " + ex);
+        } else if (closeAfterBody) {
+            t.kill(closeReason, true);
+        }
+        ex.answered();
+        if (!closeAfterBody && t.outstanding() == 0 && t.input().buffered() > 0) {
+            // Bytes after the last response, with nothing else sent: they answer nothing.
+            t.kill("bytes arrived after the response to " + ex + " with no other request in flight;"
+                    + " the connection is out of sync", true);
+        }
+    }
+
+    /**
+     * Gives up on the response to the request sent with {@code owner} (its listener), if it
+     * is still the one being read or next to be read: it is dropped, and the transport it was sent on
+     * closed, so requests behind it there fail fast. Does nothing if that response already ended
+     * (read, or lost with its transport), so a caller may always call it after a failure.
+     */
+    void abandon(SendListener owner, String reason) {
+        lock("abandon");
+        try {
+            Exchange ex = body != null ? reading : inFlight.peekFirst();
+            if (ex == null || !ex.ownedBy(owner)) return;
+            body = null;
+            reading = null;
+            lose(ex);
+            ex.transport.kill(reason, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code ex} will get no response. */
+    private void lose(Exchange ex) {
+        inFlight.remove(ex);
+        ex.lost();
+    }
+
+    /** Every transport a request in flight (or the last response) used, for closing them all. */
+    List<Transport> transports() {
+        List<Transport> all = new ArrayList<>();
+        Transport last = lastRead;
+        if (last != null) all.add(last);
+        for (Exchange ex : inFlight) {
+            if (!all.contains(ex.transport)) all.add(ex.transport);
+        }
+        return all;
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /** Forgets everything; for {@link HttpConnection#reset()}, which holds both halves. */
+    void clear() {
+        inFlight.clear();
+        body = null;
+        reading = null;
+        lastRead = null;
+    }
+
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    private void lock(String op) {
+        if (!lock.tryLock()) {
+            throw new StateException(op + ": another thread is using the reader half of this connection");
+        }
+    }
+}
