@@ -123,7 +123,11 @@ public final class DugongClient implements AutoCloseable {
         this.janitor = Thread.ofVirtual().name("dugong-idle-evictor").start(this::evictIdleLoop);
     }
 
-    /** A client with the defaults of {@link Builder}. */
+    /**
+     * A client with the defaults of {@link Builder}.
+     *
+     * @return a new client
+     */
     public static DugongClient newClient() {
         return builder().build();
     }
@@ -138,7 +142,14 @@ public final class DugongClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** Sends {@code request} and waits for the response, with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} and waits for the response, with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the response
+     * @throws IOException the failure of this request (see the class description)
+     * @throws InterruptedException if interrupted while waiting (the request is abandoned)
+     */
     public Response<byte[]> send(Request request) throws IOException, InterruptedException {
         return send(request, BodyReaders.ofByteArray());
     }
@@ -150,12 +161,21 @@ public final class DugongClient implements AutoCloseable {
      * @throws ConnectionTimedOutException if the request timeout passed
      * @throws IOException the failure of this request
      * @throws InterruptedException if interrupted while waiting
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
         return Pipeline.await(sendAsync(request, bodyReader));
     }
 
-    /** Sends {@code request} asynchronously, with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} asynchronously, with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the future response
+     */
     public CompletableFuture<Response<byte[]>> sendAsync(Request request) {
         return sendAsync(request, BodyReaders.ofByteArray());
     }
@@ -166,6 +186,11 @@ public final class DugongClient implements AutoCloseable {
      * {@link ConnectionTimedOutException} if the request timeout passes; a request that was sent by
      * then has its connection closed, so the requests behind it are replayed elsewhere instead of
      * waiting for it.
+     *
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the future response
      */
     public <T> CompletableFuture<Response<T>> sendAsync(Request request, BodyReader<T> bodyReader) {
         if (closed) throw new StateException("sendAsync: the client is closed");
@@ -422,21 +447,36 @@ public final class DugongClient implements AutoCloseable {
         private Builder() {
         }
 
-        /** Most connections (pipelines) per origin; default 4. */
+        /**
+         * Most connections (pipelines) per origin; default 4.
+         *
+         * @param n the number
+         * @return this builder
+         */
         public Builder maxConnectionsPerOrigin(int n) {
             if (n < 1) throw new IllegalArgumentException("maxConnectionsPerOrigin must be at least 1, got " + n);
             this.maxConnectionsPerOrigin = n;
             return this;
         }
 
-        /** Most requests in flight per connection; default 32. */
+        /**
+         * Most requests in flight per connection; default 32.
+         *
+         * @param depth most requests in flight per connection, at least 1
+         * @return this builder
+         */
         public Builder pipelineDepth(int depth) {
             if (depth < 1) throw new IllegalArgumentException("pipelineDepth must be at least 1, got " + depth);
             this.pipelineDepth = depth;
             return this;
         }
 
-        /** Replays of an unanswered idempotent request; default 3. */
+        /**
+         * Replays of an unanswered idempotent request; default 3.
+         *
+         * @param n the number
+         * @return this builder
+         */
         public Builder retries(int n) {
             if (n < 0) throw new IllegalArgumentException("retries must be >= 0, got " + n);
             this.retries = n;
@@ -493,31 +533,56 @@ public final class DugongClient implements AutoCloseable {
             return this;
         }
 
-        /** Connections with nothing to do for this long are closed; default 60 s. */
+        /**
+         * Connections with nothing to do for this long are closed; default 60 s.
+         *
+         * @param d the duration
+         * @return this builder
+         */
         public Builder idleTimeout(Duration d) {
             this.idleTimeout = Durations.positive(d, "idleTimeout");
             return this;
         }
 
-        /** The TLS context for https origins; default the JDK's. Hostname verification stays on. */
+        /**
+         * The TLS context for https origins; default the JDK's. Hostname verification stays on.
+         *
+         * @param context the TLS context
+         * @return this builder
+         */
         public Builder tls(SSLContext context) {
             this.sslContext = Objects.requireNonNull(context, "context");
             return this;
         }
 
-        /** An HTTP proxy for every origin. */
+        /**
+         * An HTTP proxy for every origin.
+         *
+         * @param address the proxy's address
+         * @return this builder
+         */
         public Builder proxy(InetSocketAddress address) {
             this.proxy = address;
             return this;
         }
 
-        /** Headers added to every request that does not set them itself. */
+        /**
+         * Headers added to every request that does not set them itself.
+         *
+         * @param headers the header fields
+         * @return this builder
+         */
         public Builder defaultHeaders(Headers headers) {
             this.defaultHeaders = Objects.requireNonNull(headers, "headers");
             return this;
         }
 
-        /** The User-Agent sent unless a request sets one; null sends none. Default {@code dugong-java/0.1}. */
+        /**
+         * The User-Agent sent unless a request sets one; null sends none. Default {@code dugong-java/0.1}.
+         *
+         * @param ua the User-Agent value, or null for none
+         * @return this builder
+         */
         public Builder userAgent(String ua) {
             this.userAgent = ua;
             return this;
@@ -545,6 +610,7 @@ public final class DugongClient implements AutoCloseable {
          * body reader — no exception. The request timeout, if set, covers the whole chain.
          *
          * @param maxRedirects at least 0
+         * @return this builder
          */
         public Builder followRedirects(int maxRedirects) {
             if (maxRedirects < 0) throw new IllegalArgumentException("maxRedirects must be >= 0, got " + maxRedirects);
@@ -569,13 +635,18 @@ public final class DugongClient implements AutoCloseable {
          * {@link java.util.zip.ZipException}.
          *
          * @param on whether to ask for and decode gzip and deflate bodies
+         * @return this builder
          */
         public Builder decompress(boolean on) {
             this.decompress = on;
             return this;
         }
 
-        /** The client. */
+        /**
+         * The client.
+         *
+         * @return the client
+         */
         public DugongClient build() {
             return new DugongClient(this);
         }

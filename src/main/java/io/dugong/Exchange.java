@@ -1,5 +1,6 @@
 package io.dugong;
 
+import io.dugong.internal.ExchangeEvent;
 import io.dugong.internal.Transport;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,6 +62,10 @@ final class Exchange {
     private volatile long sentNanos;
     /** Sender thread only: whether it has been handed to the reader half. */
     private boolean inFlight;
+    /** Times this exchange for JFR; null when no recording wants it, and once recorded. */
+    private volatile ExchangeEvent event;
+    /** The final status, once its head is read (for the event). */
+    private int status;
 
     private Exchange(String method, String target, Body body, boolean expect100, Transport transport, SendListener listener) {
         this.method = method;
@@ -73,11 +78,22 @@ final class Exchange {
     }
 
     /** An exchange about to be written on {@code transport}, which counts it from now (before its first byte). */
-    static Exchange start(String method, String target, Body body, boolean expect100, Transport transport,
-                          SendListener listener) {
+    static Exchange start(String method, String origin, String target, Body body, boolean expect100,
+                          Transport transport, SendListener listener) {
         transport.exchangeStarted();
         if (listener != null) listener.writing();
-        return new Exchange(method, target, body, expect100, transport, listener);
+        Exchange ex = new Exchange(method, target, body, expect100, transport, listener);
+        ExchangeEvent e = listener != null ? listener.event() : null;
+        if (e == null) e = ExchangeEvent.startIfEnabled(method, origin, target);
+        if (e != null) e.writeStarted();
+        ex.event = e;
+        return ex;
+    }
+
+    /** For the event: the request is written ({@code bytes} of it), with {@code depth} requests in flight. */
+    void written(long bytes, int depth) {
+        ExchangeEvent e = event;
+        if (e != null) e.written(bytes, depth);
     }
 
     Sending sending() {
@@ -174,20 +190,36 @@ final class Exchange {
      *         instead of a 100 (the body will never be sent), {@link Sending#WRITING_BODY} if the server
      *         answered before the body was complete
      */
-    Sending finalHead() {
+    Sending finalHead(int finalStatus) {
+        status = finalStatus;
+        ExchangeEvent e = event;
+        if (e != null) e.firstByte();
         answer = Answer.READING_BODY;
         if (sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD)) return Sending.BODY_WITHHELD;
         return sending.get();
     }
 
-    /** The response was read to its end. */
-    void answered() {
+    /** The response was read to its end, {@code bodyBytes} of body. */
+    void answered(long bodyBytes) {
         answer = Answer.DONE;
+        ExchangeEvent e = event;
+        if (e != null) {
+            event = null;
+            e.done(status, bodyBytes);
+        }
         settleIfDone();
     }
 
-    /** No response will be read; a sender still waiting for 100 is released without sending the body. */
-    void lost() {
+    /**
+     * No response will be read, because of {@code cause}; a sender still waiting for 100 is released
+     * without sending the body.
+     */
+    void lost(Throwable cause) {
+        ExchangeEvent e = event;
+        if (e != null) {
+            event = null;
+            e.failed(cause);
+        }
         answer = Answer.LOST;
         sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD);
         settleIfDone();

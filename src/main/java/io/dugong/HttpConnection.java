@@ -74,6 +74,7 @@ public final class HttpConnection implements AutoCloseable {
     private final String hostHeader;
     private final Duration headTimeout;
     private volatile Duration timeout;
+    private final String origin;
     private final TransportSlot slot;
     private final RequestSender sender;
     private final ResponseReceiver receiver;
@@ -87,6 +88,7 @@ public final class HttpConnection implements AutoCloseable {
         this.headTimeout = b.headTimeout;
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
         this.hostHeader = port == (b.tls != null ? 443 : 80) ? h : h + ":" + port;
+        this.origin = connector.origin();
         this.slot = new TransportSlot(connector, b.readBufferSize, b.timeout);
         this.receiver = new ResponseReceiver(new ResponseParser(b.statusLineLimit, b.headerBlockLimit, b.maxHeaderFields),
                 b.headTimeout,
@@ -304,6 +306,11 @@ public final class HttpConnection implements AutoCloseable {
     /** Writes requests that {@code sendRequest(..., false)} left buffered. */
     void flush() throws IOException {
         sender.flush();
+    }
+
+    /** {@code scheme://host:port}, for events and logs. */
+    String origin() {
+        return origin;
     }
 
     /** True if the next request would open a new TCP connection. For the pipeline's sender. */
@@ -588,7 +595,12 @@ public final class HttpConnection implements AutoCloseable {
             this.host = host;
         }
 
-        /** The TCP port (default 80, or 443 with TLS). */
+        /**
+         * The TCP port (default 80, or 443 with TLS).
+         *
+         * @param port the TCP port, 1 to 65535
+         * @return this builder
+         */
         public Builder port(int port) {
             if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
             this.port = port;
@@ -598,12 +610,19 @@ public final class HttpConnection implements AutoCloseable {
         /**
          * Speaks TLS with the JDK's default {@code SSLContext}: the default trust store, SNI, and
          * hostname verification.
+         *
+         * @return this builder
          */
         public Builder tls() {
             return tls(Origin.defaultTlsContext());
         }
 
-        /** Speaks TLS with {@code context} (its trust managers decide which certificates are trusted). */
+        /**
+         * Speaks TLS with {@code context} (its trust managers decide which certificates are trusted).
+         *
+         * @param context the TLS context
+         * @return this builder
+         */
         public Builder tls(SSLContext context) {
             return tls(context, null);
         }
@@ -611,6 +630,10 @@ public final class HttpConnection implements AutoCloseable {
         /**
          * Speaks TLS with {@code context} and {@code parameters} (protocols, cipher suites). Hostname
          * verification is still switched on unless {@link #insecureDisableHostnameVerification()}.
+         *
+         * @param context the TLS context
+         * @param parameters TLS parameters (protocols, cipher suites), or null
+         * @return this builder
          */
         public Builder tls(SSLContext context, SSLParameters parameters) {
             this.tls = Objects.requireNonNull(context, "context");
@@ -622,6 +645,8 @@ public final class HttpConnection implements AutoCloseable {
          * INSECURE: accepts a certificate issued for another host name, which lets anyone holding any
          * trusted certificate impersonate the server. For tests and for servers addressed by a name their
          * certificate lacks; never for the open internet.
+         *
+         * @return this builder
          */
         public Builder insecureDisableHostnameVerification() {
             this.verifyHostname = false;
@@ -631,6 +656,9 @@ public final class HttpConnection implements AutoCloseable {
         /**
          * Sends requests through an HTTP proxy: plain HTTP with absolute-form targets, TLS through a
          * {@code CONNECT} tunnel.
+         *
+         * @param proxyAddress the proxy's address
+         * @return this builder
          */
         public Builder proxy(InetSocketAddress proxyAddress) {
             this.proxy = proxyAddress;
@@ -640,19 +668,32 @@ public final class HttpConnection implements AutoCloseable {
         /**
          * The {@code Proxy-Authorization} value sent to the proxy (on the CONNECT request for TLS, on
          * every request for plain HTTP), e.g. {@code "Basic " + base64("user:password")}.
+         *
+         * @param value the header value, e.g. {@code "Basic " + base64("user:password")}
+         * @return this builder
          */
         public Builder proxyAuthorization(String value) {
             this.proxyAuthorization = value == null ? null : RequestChecks.fieldValue("Proxy-Authorization", value);
             return this;
         }
 
-        /** Limit for opening the connection; null (the default) waits as long as the OS does. */
+        /**
+         * Limit for opening the connection; null (the default) waits as long as the OS does.
+         *
+         * @param d the duration
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = Durations.positiveOrNull(d, "connectTimeout");
             return this;
         }
 
-        /** Inactivity timeout for each blocking read or write; null (the default) waits forever. */
+        /**
+         * Inactivity timeout for each blocking read or write; null (the default) waits forever.
+         *
+         * @param d the duration
+         * @return this builder
+         */
         public Builder timeout(Duration d) {
             this.timeout = Durations.positiveOrNull(d, "timeout");
             return this;
@@ -665,54 +706,92 @@ public final class HttpConnection implements AutoCloseable {
          * when it passes, {@code readResponse} throws {@link ConnectionTimedOutException} and the
          * connection is closed. With pipelining the time counts from when the request was sent, so
          * slow responses ahead of it count too. Null (the default) sets no such limit.
+         *
+         * @param d the duration
+         * @return this builder
          */
         public Builder headTimeout(Duration d) {
             this.headTimeout = Durations.positiveOrNull(d, "headTimeout");
             return this;
         }
 
-        /** Most interim (1xx) responses skipped before a final one (default 16); more is an {@link InvalidResponseException}. */
+        /**
+         * Most interim (1xx) responses skipped before a final one (default 16); more is an {@link InvalidResponseException}.
+         *
+         * @param n the number
+         * @return this builder
+         */
         public Builder maxInterimResponses(int n) {
             if (n < 0) throw new IllegalArgumentException("maxInterimResponses must be >= 0, got " + n);
             this.maxInterimResponses = n;
             return this;
         }
 
-        /** Size of the read buffer (default 16 KiB; reads of a body at least this large bypass it); response heads larger than it grow it temporarily. */
+        /**
+         * Size of the read buffer (default 16 KiB; reads of a body at least this large bypass it); response heads larger than it grow it temporarily.
+         *
+         * @param bytes the size in bytes
+         * @return this builder
+         */
         public Builder readBufferSize(int bytes) {
             if (bytes < 1) throw new IllegalArgumentException("readBufferSize must be positive, got " + bytes);
             this.readBufferSize = bytes;
             return this;
         }
 
-        /** Longest status line (and chunk-size line) accepted (default 64 KiB). */
+        /**
+         * Longest status line (and chunk-size line) accepted (default 64 KiB).
+         *
+         * @param bytes the size in bytes
+         * @return this builder
+         */
         public Builder statusLineLimit(int bytes) {
             if (bytes < 16) throw new IllegalArgumentException("statusLineLimit must be at least 16, got " + bytes);
             this.statusLineLimit = bytes;
             return this;
         }
 
-        /** Largest header block (and trailer block) accepted (default 64 KiB). */
+        /**
+         * Largest header block (and trailer block) accepted (default 64 KiB).
+         *
+         * @param bytes the size in bytes
+         * @return this builder
+         */
         public Builder headerBlockLimit(int bytes) {
             if (bytes < 2) throw new IllegalArgumentException("headerBlockLimit must be at least 2, got " + bytes);
             this.headerBlockLimit = bytes;
             return this;
         }
 
-        /** Most fields in a response header block (and trailer section) accepted (default 256). */
+        /**
+         * Most fields in a response header block (and in a trailer section) accepted (default 256,
+         * {@link #DEFAULT_MAX_HEADER_FIELDS}); more are an {@link InvalidResponseException}.
+         *
+         * @param fields the most fields, at least 1
+         * @return this builder
+         */
         public Builder maxHeaderFields(int fields) {
             if (fields < 1) throw new IllegalArgumentException("maxHeaderFields must be positive, got " + fields);
             this.maxHeaderFields = fields;
             return this;
         }
 
-        /** Host names probed to tell an unknown host from an unreachable DNS. */
+        /**
+         * Host names probed to tell an unknown host from an unreachable DNS.
+         *
+         * @param hosts host names that resolve when DNS works
+         * @return this builder
+         */
         public Builder dnsTestHosts(List<String> hosts) {
             this.dnsTestHosts = List.copyOf(hosts);
             return this;
         }
 
-        /** The connection (not yet connected). */
+        /**
+         * The connection (not yet connected).
+         *
+         * @return the new, unconnected instance
+         */
         public HttpConnection build() {
             return new HttpConnection(this);
         }

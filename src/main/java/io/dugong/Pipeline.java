@@ -1,5 +1,8 @@
 package io.dugong;
 
+import io.dugong.internal.ExchangeEvent;
+import io.dugong.internal.WireLog;
+
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +63,8 @@ public final class Pipeline implements AutoCloseable {
 
     private final HttpConnection conn;
     private final PipelineOptions options;
+    /** {@code scheme://host:port}, for events and logs. */
+    private final String origin;
     private final ReentrantLock lock = new ReentrantLock();
     /** The sender waits here for work, for room in flight, or for a 100-continue verdict. */
     private final Condition senderWake = lock.newCondition();
@@ -105,6 +110,8 @@ public final class Pipeline implements AutoCloseable {
         Attempt attempt;
         /** Whether any byte of any attempt may have left (what a failure reports). */
         boolean mayHaveReached;
+        /** The JFR event begun at submit (so it times the queueing), until the first attempt takes it. */
+        ExchangeEvent firstEvent;
 
         Call(Request request, BodyReader<T> bodyReader, Pipeline owner) {
             this.request = request;
@@ -124,6 +131,8 @@ public final class Pipeline implements AutoCloseable {
      */
     private final class Attempt implements SendListener {
         final Call<?> call;
+        /** This attempt's JFR event, or null. */
+        final ExchangeEvent event;
         /** The connection has started writing it (so some of it may have left). */
         volatile boolean started;
         /** Completely sent (an expect100 request: its head); the reader may read its response. */
@@ -135,6 +144,18 @@ public final class Pipeline implements AutoCloseable {
 
         Attempt(Call<?> call) {
             this.call = call;
+            ExchangeEvent e = call.firstEvent;
+            call.firstEvent = null;
+            if (e == null && call.attempts > 1) {
+                e = ExchangeEvent.startIfEnabled(call.request.method(), origin, call.request.originForm());
+                if (e != null) e.replayed();
+            }
+            this.event = e;
+        }
+
+        @Override
+        public ExchangeEvent event() {
+            return event;
         }
 
         @Override
@@ -174,6 +195,7 @@ public final class Pipeline implements AutoCloseable {
     private Pipeline(HttpConnection conn, PipelineOptions options) {
         this.conn = conn;
         this.options = options;
+        this.origin = conn.origin();
         String name = conn.host() + ":" + conn.port();
         this.sender = Thread.ofVirtual().name("dugong-sender " + name).unstarted(() -> guarded(this::runSender, "sender"));
         this.reader = Thread.ofVirtual().name("dugong-reader " + name).unstarted(() -> guarded(this::runReader, "reader"));
@@ -186,6 +208,7 @@ public final class Pipeline implements AutoCloseable {
      *
      * @param origin  scheme, host and port of the server
      * @param options depth, retries and timeouts
+     * @return the pipeline, its threads started
      */
     public static Pipeline open(URI origin, PipelineOptions options) {
         return open(HttpConnection.builder(origin).headTimeout(options.headTimeout()).build(), options);
@@ -197,6 +220,7 @@ public final class Pipeline implements AutoCloseable {
      *
      * @param connection a connection with nothing in flight
      * @param options    depth, retries and timeouts
+     * @return the pipeline, its threads started
      */
     public static Pipeline open(HttpConnection connection, PipelineOptions options) {
         Objects.requireNonNull(options, "options");
@@ -210,7 +234,12 @@ public final class Pipeline implements AutoCloseable {
         return new Pipeline(connection, options);
     }
 
-    /** Sends {@code request} when there is room; the future gets the response with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} when there is room; the future gets the response with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the future response
+     */
     public CompletableFuture<Response<byte[]>> submit(Request request) {
         return submit(request, BodyReaders.ofByteArray());
     }
@@ -222,6 +251,11 @@ public final class Pipeline implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the body is {@link Body#following} or {@link Body#chunked}
      *         (they need a caller writing on the connection; use {@link Body#ofStream})
+     *
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the future response
      */
     public <T> CompletableFuture<Response<T>> submit(Request request, BodyReader<T> bodyReader) {
         return submit(request, bodyReader, 0);
@@ -240,6 +274,7 @@ public final class Pipeline implements AutoCloseable {
                     + " or Body.ofStream instead of " + request.body());
         }
         Call<T> call = new Call<>(request, bodyReader, this);
+        call.firstEvent = ExchangeEvent.startIfEnabled(request.method(), origin, request.originForm());
         lock.lock();
         try {
             while (state == State.OPEN && queued.size() >= options.depth()) {
@@ -277,7 +312,14 @@ public final class Pipeline implements AutoCloseable {
         return call.future;
     }
 
-    /** Sends {@code request} and waits for the response, with a {@code byte[]} body. */
+    /**
+     * Sends {@code request} and waits for the response, with a {@code byte[]} body.
+     *
+     * @param request the request
+     * @return the response
+     * @throws IOException the failure of this request (see the class description)
+     * @throws InterruptedException if interrupted while waiting (the request is abandoned)
+     */
     public Response<byte[]> send(Request request) throws IOException, InterruptedException {
         return send(request, BodyReaders.ofByteArray());
     }
@@ -288,6 +330,10 @@ public final class Pipeline implements AutoCloseable {
      *
      * @throws IOException the failure of this request (see the class description)
      * @throws InterruptedException if interrupted while waiting
+     * @param <T> the type of the body value
+     * @param request the request
+     * @param bodyReader reads the response body, on the reader thread
+     * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
         return await(submit(request, bodyReader));
@@ -317,7 +363,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Requests queued or in flight. */
+    /**
+     * Requests queued or in flight.
+     *
+     * @return the count
+     */
     public int load() {
         lock.lock();
         try {
@@ -327,7 +377,11 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** True until {@link #close()} or {@link #abort()}. */
+    /**
+     * True until {@link #close()} or {@link #abort()}.
+     *
+     * @return whether requests are accepted
+     */
     public boolean isOpen() {
         lock.lock();
         try {
@@ -421,7 +475,9 @@ public final class Pipeline implements AutoCloseable {
         String why = cause == null ? "the pipeline was aborted" : "the pipeline failed: " + cause;
         for (int i = 0; i < unanswered.size(); i++) {
             Call<?> c = unanswered.get(i);
-            c.future.completeExceptionally(new UnansweredRequestException(c.request, reached.get(i), why, cause));
+            UnansweredRequestException e = new UnansweredRequestException(c.request, reached.get(i), why, cause);
+            failUnsentEvent(c, e);
+            c.future.completeExceptionally(e);
         }
     }
 
@@ -461,6 +517,14 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Records the JFR event of a call that ends before any attempt took it. */
+    private static void failUnsentEvent(Call<?> call, Throwable cause) {
+        ExchangeEvent e = call.firstEvent;
+        if (e == null) return;
+        call.firstEvent = null;
+        e.failed(cause);
+    }
+
     /** See {@link CallFuture#expire}. */
     private void expire(Call<?> call, IOException timeout) {
         boolean wasSent;
@@ -473,6 +537,7 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (!wasSent) failUnsentEvent(call, timeout);
         if (call.future.completeExceptionally(timeout) && wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
             // replayed (or failed) on a new one by the usual rules instead of waiting.
@@ -558,6 +623,7 @@ public final class Pipeline implements AutoCloseable {
                 sent.remove(call);
                 call.attempts--;
                 call.attempt = null;
+                if (call.attempts == 0) call.firstEvent = attempt.event; // the first attempt is still to come
                 retries.add(call);
             }, senderWake);
             return;
@@ -566,6 +632,7 @@ public final class Pipeline implements AutoCloseable {
             if (!entered) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
                 signal(() -> sent.remove(call), readerWake);
+                if (!attempt.started && attempt.event != null) attempt.event.failed(e); // no exchange took it
                 call.future.completeExceptionally(e);
                 return;
             }
@@ -669,6 +736,8 @@ public final class Pipeline implements AutoCloseable {
         Throwable readerError = null;
         try {
             if (!call.future.isDone()) value = call.bodyReader.read(head, body);
+        } catch (Error e) {
+            throw e; // not the request's failure but the thread's (out of memory, a failed assertion): see guarded()
         } catch (Throwable t) {
             readerError = t;
         }
@@ -723,6 +792,7 @@ public final class Pipeline implements AutoCloseable {
                 if (unprocessed) call.attempts--;
                 call.attempt = null;
                 retries.add(call); // in their original order, ahead of everything not yet sent
+                WireLog.get().event(origin, "replaying " + call.request + " after: " + error.getMessage());
                 senderWake.signal();
                 return;
             }

@@ -4,6 +4,7 @@ import io.dugong.internal.Connector;
 import io.dugong.internal.RequestWriter;
 import io.dugong.internal.SocketOutput;
 import io.dugong.internal.Transport;
+import io.dugong.internal.WireLog;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +32,8 @@ final class RequestSender {
     private Exchange current;
     /** Bytes still to write of a fixed-length body; -1 for a chunked one. */
     private long bodyRemaining;
+    /** {@link SocketOutput#total()} when the current request's head started, to count its bytes. */
+    private long startTotal;
 
     RequestSender(TransportSlot slot, ResponseReceiver receiver, Connector connector, String hostHeader) {
         this.slot = slot;
@@ -63,12 +66,14 @@ final class RequestSender {
             long announced = body instanceof Body.Empty && !methodDefinesContent(method) ? -1 : length;
 
             Transport t = slot.forSending();
-            Exchange ex = Exchange.start(method, request.originForm(), body, expect100, t, listener);
+            Exchange ex = Exchange.start(method, connector.origin(), request.originForm(), body, expect100, t, listener);
             current = ex;
             SocketOutput out = t.output();
+            startTotal = out.total();
             try {
                 RequestWriter.writeHead(out, method, wireTarget, headers.contains("Host") ? null : hostHeader, headers,
                         announced, length < 0, expect100);
+                WireLog.get().requestHead(connector.authority(), method, wireTarget, headers);
                 bodyRemaining = body instanceof Body.Following ? length : -1;
                 if (expect100) {
                     ex.headSentAwaitingContinue();
@@ -255,7 +260,10 @@ final class RequestSender {
     }
 
     private void sent(Exchange ex) {
-        if (ex.sent()) receiver.enterFlight(ex);
+        if (ex.sent()) {
+            receiver.enterFlight(ex);
+            ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount());
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.dugong.internal.Durations;
 import io.dugong.internal.ResponseParser;
 import io.dugong.internal.SocketInput;
 import io.dugong.internal.Transport;
+import io.dugong.internal.WireLog;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,6 +41,8 @@ final class ResponseReceiver {
 
     private Exchange reading;
     private BodyDecoder body;
+    /** Body bytes of the current response read so far. */
+    private long bodyBytes;
     /** The response whose body failed, and how, until the next {@code readResponse}: its reads keep failing. */
     private Exchange failedBody;
     private String bodyFailure;
@@ -90,9 +93,11 @@ final class ResponseReceiver {
             lastRead = t;
             String dead = t.deadReason();
             if (dead != null) {
-                lose(ex);
                 String message = ex + " was sent but will not be answered: " + dead;
-                throw t.closedAsAnnounced() ? new NotProcessedException(message) : new ConnectionClosedException(message);
+                ConnectionClosedException e = t.closedAsAnnounced() ? new NotProcessedException(message)
+                        : new ConnectionClosedException(message);
+                lose(ex, e);
+                throw e;
             }
             SocketInput in = t.input();
             in.mark();
@@ -103,16 +108,17 @@ final class ResponseReceiver {
                 if (t.deadlinePassed()) {
                     // The whole-head deadline: a server trickling bytes may not hold the request longer.
                     in.unmark();
-                    lose(ex);
-                    t.kill("no complete response head for " + ex + " within the head timeout of " + headTimeout, true);
-                    throw new ConnectionTimedOutException("no complete response head for " + ex + " within the head timeout of "
-                            + headTimeout + "; the connection is closed", e);
+                    ConnectionTimedOutException timeout = new ConnectionTimedOutException("no complete response head for "
+                            + ex + " within the head timeout of " + headTimeout + "; the connection is closed", e);
+                    lose(ex, timeout);
+                    t.kill(timeout.getMessage(), true);
+                    throw timeout;
                 }
                 in.rewind(); // nothing consumed: the caller may try again
                 throw e;
             } catch (IOException | RuntimeException e) {
                 in.unmark();
-                lose(ex);
+                lose(ex, e);
                 t.kill("the connection failed reading the response to " + ex + ": " + e.getMessage(),
                         !(e instanceof InvalidResponseException));
                 throw e;
@@ -151,7 +157,8 @@ final class ResponseReceiver {
             }
             ResponseParser.Framing framing = parser.framing(h, ex.method);
             in.unmark();
-            Exchange.Sending requestWas = ex.finalHead();
+            Exchange.Sending requestWas = ex.finalHead(status);
+            bodyBytes = 0;
             reading = ex;
             closeAnnounced = framing.announced();
             closeAfterBody = true;
@@ -176,6 +183,7 @@ final class ResponseReceiver {
                 default -> OptionalLong.empty();
             };
             ResponseHead head = head(ex, h, length);
+            WireLog.get().responseHead(t.peer(), status, h.reason(), head.headers());
             if (closeAfterBody) t.stopReuse();
             if (body.isComplete()) endOfBody();
             return head;
@@ -324,11 +332,12 @@ final class ResponseReceiver {
             reading = null;
             failedBody = ex;
             bodyFailure = e.toString();
-            lose(ex);
+            lose(ex, e);
             ex.transport.kill("the connection failed reading the body of the response to " + ex + ": " + e.getMessage(),
                     !(e instanceof InvalidResponseException));
             throw e;
         }
+        if (n > 0) bodyBytes += n;
         if (d.isComplete()) endOfBody();
         return n;
     }
@@ -344,11 +353,13 @@ final class ResponseReceiver {
         } else if (closeAfterBody) {
             t.kill(closeReason, true);
         }
-        ex.answered();
+        ex.answered(bodyBytes);
         if (!closeAfterBody && t.outstanding() == 0 && t.input().buffered() > 0) {
             // Bytes after the last response, with nothing else sent: they answer nothing.
-            t.kill("bytes arrived after the response to " + ex + " with no other request in flight;"
-                    + " the connection is out of sync", true);
+            String why = "bytes arrived after the response to " + ex + " with no other request in flight;"
+                    + " the connection is out of sync";
+            t.kill(why, true);
+            WireLog.get().event(t.peer(), why);
         }
     }
 
@@ -365,17 +376,17 @@ final class ResponseReceiver {
             if (ex == null || !ex.ownedBy(owner)) return;
             body = null;
             reading = null;
-            lose(ex);
+            lose(ex, new ConnectionClosedException(reason));
             ex.transport.kill(reason, true);
         } finally {
             lock.unlock();
         }
     }
 
-    /** {@code ex} will get no response. */
-    private void lose(Exchange ex) {
+    /** {@code ex} will get no response, because of {@code cause}. */
+    private void lose(Exchange ex, Throwable cause) {
         inFlight.remove(ex);
-        ex.lost();
+        ex.lost(cause);
     }
 
     /** Every transport a request in flight (or the last response) used, for closing them all. */

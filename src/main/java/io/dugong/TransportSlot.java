@@ -1,7 +1,9 @@
 package io.dugong;
 
+import io.dugong.internal.ConnectEvent;
 import io.dugong.internal.Connector;
 import io.dugong.internal.Transport;
+import io.dugong.internal.WireLog;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -73,6 +75,7 @@ final class TransportSlot {
             String unfit = t.unfitForReuse(IDLE_PROBE_AFTER_NANOS);
             if (unfit == null) return t;
             t.kill("the idle connection was discarded: " + unfit, true);
+            WireLog.get().event(connector.authority(), "idle connection discarded: " + unfit);
         }
         if (!reconnectAllowed) throw new ReconnectDeferred();
         if (t != null && t.output().pending() > 0) {
@@ -108,15 +111,31 @@ final class TransportSlot {
     }
 
     private Transport open() throws IOException {
-        Socket socket = connector.open();
+        ConnectEvent event = ConnectEvent.startIfEnabled(connector.origin(), connector.tls() != null);
+        Socket socket;
         try {
-            return new Transport(socket, connector.authority(), readBufferSize, timeout);
+            socket = connector.open();
+        } catch (IOException | RuntimeException e) {
+            if (event != null) event.failed(e);
+            WireLog.get().event(connector.authority(), "connect failed: " + e);
+            throw e;
+        }
+        try {
+            Transport t = new Transport(socket, connector.authority(), readBufferSize, timeout);
+            if (event != null) {
+                event.connected(socket.getRemoteSocketAddress(),
+                        connector.proxy() == null ? null : connector.proxy().getHostString() + ":" + connector.proxy().getPort(),
+                        socket instanceof javax.net.ssl.SSLSocket ssl ? ssl.getSession().getProtocol() : null);
+            }
+            WireLog.get().event(connector.authority(), "connected to " + socket.getRemoteSocketAddress());
+            return t;
         } catch (IOException | RuntimeException e) {
             try {
                 socket.close();
             } catch (IOException ignored) {
                 // a socket that never became a transport: nothing more to do
             }
+            if (event != null) event.failed(e);
             throw e;
         }
     }

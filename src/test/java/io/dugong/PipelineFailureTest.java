@@ -176,6 +176,26 @@ class PipelineFailureTest {
     }
 
     @Test
+    void anErrorInTheReaderThreadFailsEveryRequestAndClosesThePipeline() throws Exception {
+        try (ScriptedServer server = ScriptedServer.start(c -> {
+            for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
+        }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
+            BodyReader<String> failing = (head, in) -> {
+                throw new AssertionError("a bug in a body reader");
+            };
+            CompletableFuture<Response<String>> first = p.submit(Request.get("/first"), failing);
+            List<CompletableFuture<Response<byte[]>>> behind = new ArrayList<>();
+            for (int i = 0; i < 5; i++) behind.add(p.submit(Request.get("/behind" + i)));
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> first.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(AssertionError.class, e.getCause().getCause());
+            for (var f : behind) assertTrue(f.handle((r, x) -> true).get(20, TimeUnit.SECONDS), "every future completes");
+            assertFalse(p.isOpen());
+            assertThrows(ExecutionException.class, () -> p.submit(Request.get("/after")).get(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void aBlockingSendFromADependentStageFailsFastInsteadOfDeadlocking() throws Exception {
         CountDownLatch stageAttached = new CountDownLatch(1);
         try (ScriptedServer server = ScriptedServer.start(c -> {

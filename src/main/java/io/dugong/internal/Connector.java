@@ -56,6 +56,11 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
 
     private static final int TUNNEL_HEAD_LIMIT = 64 * 1024;
 
+    /** {@code scheme://host:port} of the server (not the proxy), for events and logs. */
+    public String origin() {
+        return (tls != null ? "https://" : "http://") + authority();
+    }
+
     /** True if requests go to an HTTP proxy as absolute-form targets (plain HTTP through a proxy). */
     public boolean absoluteFormTargets() {
         return proxy != null && tls == null;

@@ -16,6 +16,8 @@ public final class SocketOutput {
     private final Transport transport;
     private byte[] buf = new byte[INITIAL_SIZE];
     private int count;
+    /** Bytes handed to the socket so far (not counting those still buffered). */
+    private long sent;
 
     SocketOutput(OutputStream out, Transport transport) {
         this.out = out;
@@ -59,12 +61,18 @@ public final class SocketOutput {
         }
         flushBuffer();
         transport.socketWrite(out, b, off, len);
+        sent += len;
     }
 
     /** Sends everything buffered. */
     public void flush() throws IOException {
         flushBuffer();
         transport.socketFlush(out);
+    }
+
+    /** Bytes accepted so far, buffered or sent: the difference between two calls is what was written between them. */
+    public long total() {
+        return sent + count;
     }
 
     /** Bytes buffered and not yet sent. */
@@ -81,6 +89,7 @@ public final class SocketOutput {
         if (count == 0) return;
         int n = count;
         count = 0; // whether or not the write succeeds, those bytes are no longer ours to resend
+        sent += n;
         transport.socketWrite(out, buf, 0, n);
         if (buf.length > MAX_RETAINED) buf = new byte[INITIAL_SIZE];
     }

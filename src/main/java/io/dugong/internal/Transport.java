@@ -82,6 +82,11 @@ public final class Transport {
         return socket;
     }
 
+    /** "host:port" of the peer, for messages and logs. */
+    public String peer() {
+        return peer;
+    }
+
     /** True while new requests may be written on this transport. */
     public boolean reusable() {
         return reusable && !socket.isClosed();

@@ -22,7 +22,8 @@ public final class WireLog {
     /** What a credential's value is replaced with. */
     public static final String REDACTED = "<redacted>";
 
-    private static final WireLog DEFAULT = new WireLog(System.getLogger(NAME));
+    /** The log in use: the System.Logger named {@value #NAME}, unless a test installed another. */
+    private static volatile WireLog current = new WireLog(System.getLogger(NAME));
 
     private final System.Logger logger;
 
@@ -41,7 +42,20 @@ public final class WireLog {
      * @return the shared log
      */
     public static WireLog get() {
-        return DEFAULT;
+        return current;
+    }
+
+    /**
+     * Makes {@code log} the library's log until the next call; for tests that read the trace of real
+     * exchanges without configuring a logging backend.
+     *
+     * @param log the log to use
+     * @return the log used until now
+     */
+    public static WireLog install(WireLog log) {
+        WireLog before = current;
+        current = log;
+        return before;
     }
 
     /**

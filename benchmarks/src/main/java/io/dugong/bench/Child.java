@@ -54,7 +54,7 @@ final class Child {
         for (String w : args[1].split(",")) {
             switch (w) {
                 case "a" -> child.oneConnection("a", 20_000, SMALL, Nginx.SMALL);
-                case "b" -> child.oneConnection("b", 2_000, LARGE, Nginx.LARGE);
+                case "b" -> child.oneConnection("b", 20_000, LARGE, Nginx.LARGE);
                 case "c" -> child.concurrent(20_000, 256);
                 case "d" -> child.latency(5_000);
                 case "e" -> child.heap(10_000);
@@ -82,19 +82,27 @@ final class Child {
     private void oneConnection(String workload, int n, String path, int len) throws Exception {
         for (int depth : family.depths()) {
             double[] rps = new double[runs];
+            double[] cpu = new double[runs];
             for (int r = -warmups; r < runs; r++) {
                 long[] before = serverStats();
+                long cpu0 = cpuNanos();
                 double seconds = family.oneConnection().run(depth, n, path, len);
+                long cpuUsed = cpuNanos() - cpu0;
                 long[] d = serverDelta(before);
                 if (d[1] != n) throw new IllegalStateException(family.oneConnectionLabel() + " depth " + depth
                         + ": nginx answered " + d[1] + " requests, expected " + n);
                 if (d[0] != 1) throw new IllegalStateException(family.oneConnectionLabel() + " depth " + depth
                         + ": " + d[0] + " connections accepted, expected exactly 1");
-                if (r >= 0) rps[r] = n / seconds;
+                if (r >= 0) {
+                    rps[r] = n / seconds;
+                    cpu[r] = cpuUsed / 1e3 / n;
+                }
             }
-            Row row = new Row(workload, family.oneConnectionLabel(), depth, rps, Double.NaN, Double.NaN, Map.of());
+            Row row = new Row(workload, family.oneConnectionLabel(), depth, rps, Double.NaN, Double.NaN,
+                    Map.of(Row.CPU, String.format(java.util.Locale.ROOT, "%.2f", median(cpu))));
             System.out.println(row.line());
-            log(String.format("%s %s depth %d: median %.0f req/s", workload, family.oneConnectionLabel(), depth, row.median()));
+            log(String.format("%s %s depth %d: median %.0f req/s, %s µs CPU/request", workload, family.oneConnectionLabel(),
+                    depth, row.median(), row.extra().get(Row.CPU)));
         }
     }
 
@@ -102,11 +110,13 @@ final class Child {
     private void concurrent(int n, int threads) throws Exception {
         for (Clients.Variant v : family.concurrent()) {
             double[] rps = new double[runs];
+            double[] cpu = new double[runs];
             long maxConns = 0;
             long retried = 0;
             for (int r = -warmups; r < runs; r++) {
                 long[] before = serverStats();
                 double seconds;
+                long cpu0 = cpuNanos();
                 try (Clients.Shared client = v.factory().open(threads)) {
                     AtomicInteger next = new AtomicInteger();
                     AtomicReference<Throwable> error = new AtomicReference<>();
@@ -133,10 +143,13 @@ final class Child {
                 if (d[1] < n) throw new IllegalStateException(v.label() + ": nginx answered " + d[1] + ", expected " + n);
                 retried += d[1] - n;
                 maxConns = Math.max(maxConns, d[0]);
-                if (r >= 0) rps[r] = n / seconds;
+                if (r >= 0) {
+                    rps[r] = n / seconds;
+                    cpu[r] = (cpuNanos() - cpu0) / 1e3 / n;
+                }
             }
             Row row = new Row("c", v.label(), 1, rps, Double.NaN, Double.NaN, Map.of("connections", Long.toString(maxConns),
-                    "retried", Long.toString(retried)));
+                    "retried", Long.toString(retried), Row.CPU, String.format(java.util.Locale.ROOT, "%.2f", median(cpu))));
             System.out.println(row.line());
             log(String.format("c %s: median %.0f req/s, %d connections", v.label(), row.median(), maxConns));
         }
@@ -274,6 +287,11 @@ final class Child {
             System.out.println(row.line());
             log("e " + v.label() + ": " + extra);
         }
+    }
+
+    /** CPU time of this whole process (all threads, GC and JIT included), in nanoseconds. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void fullGc() {

@@ -82,6 +82,9 @@ final class Clients {
                 : java.util.Arrays.stream(System.getProperty("bench.depths").split(",")).map(Integer::valueOf).toList();
         List<Integer> seq = List.of(1);
         return switch (name) {
+            case "raw" -> new Family(name, "raw loop: 2 virtual threads, 1 socket (ceiling)", depths,
+                    (depth, n, path, len) -> RawLoop.run(host, port, depth, n, path, len),
+                    List.of(), null, List.of());
             case "dugong-connection" -> new Family(name, "dugong HttpConnection (sender+reader threads)", depths,
                     (depth, n, path, len) -> connectionPipelined(host, port, depth, n, path, len),
                     List.of(),
@@ -122,7 +125,7 @@ final class Clients {
         };
     }
 
-    static final List<String> FAMILIES = List.of("dugong-connection", "dugong-pipeline", "dugong-client", "jdk",
+    static final List<String> FAMILIES = List.of("raw", "dugong-connection", "dugong-pipeline", "dugong-client", "jdk",
             "apache-classic", "apache-async", "okhttp");
 
     // ---------------------------------------------------------------------------------------------

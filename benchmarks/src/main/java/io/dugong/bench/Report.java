@@ -143,13 +143,20 @@ final class Report {
         double jdk = bestMedian(workload, c -> c.startsWith("JDK"));
         boolean large = workload.equals("b");
         StringBuilder md = new StringBuilder("## " + title + "\n\n");
-        md.append("| client | depth | req/s median | min | max |").append(large ? " MiB/s |" : "").append(" × wrk | × JDK |\n");
-        md.append("|---|---:|---:|---:|---:|").append(large ? "---:|" : "").append("---:|---:|\n");
+        md.append("**CPU µs/req** is the client process's CPU time (all threads, GC and JIT included) per request,")
+                .append(" median of the runs; **× ceiling** divides it by the raw two-thread loop's at the same depth.\n\n");
+        md.append("| client | depth | req/s median | min | max |").append(large ? " MiB/s |" : "")
+                .append(" × wrk | × JDK | CPU µs/req | × ceiling |\n");
+        md.append("|---|---:|---:|---:|---:|").append(large ? "---:|" : "").append("---:|---:|---:|---:|\n");
         for (Row r : rs) {
             md.append("| ").append(r.client()).append(" | ").append(r.depth()).append(" | ")
                     .append(fmt(r.median())).append(" | ").append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |");
             if (large) md.append(String.format(Locale.ROOT, " %.0f |", r.median() * Nginx.LARGE / 1048576.0));
-            md.append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk)).append('\n');
+            md.append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk));
+            double ceiling = rs.stream().filter(x -> x.client().startsWith("raw loop") && x.depth() == r.depth())
+                    .mapToDouble(Row::cpuUs).findFirst().orElse(Double.NaN);
+            md.append(Double.isNaN(r.cpuUs()) ? " – |" : String.format(Locale.ROOT, " %.1f |", r.cpuUs()))
+                    .append(ratio(r.cpuUs(), ceiling)).append('\n');
         }
         return md.append('\n').toString();
     }
@@ -160,12 +167,18 @@ final class Report {
         double wrk = bestMedian("c", c -> c.startsWith("wrk"));
         double jdk = bestMedian("c", c -> c.startsWith("JDK"));
         StringBuilder md = new StringBuilder("## (c) 20,000 GETs of 100 B from 256 concurrent virtual threads, through each client's pool\n\n");
-        md.append("| client | connections opened | retried by the client | req/s median | min | max | × wrk (256 conn) | × JDK |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        // The ceiling for a pool from many threads: the raw loop at depth 128, the deepest one-connection pipeline.
+        double ceiling = of("a").stream().filter(x -> x.client().startsWith("raw loop") && x.depth() == 128)
+                .mapToDouble(Row::cpuUs).findFirst().orElse(Double.NaN);
+        md.append("| client | connections opened | retried by the client | req/s median | min | max | × wrk (256 conn) | × JDK")
+                .append(" | CPU µs/req | × ceiling (a, depth 128) |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rs) {
             md.append("| ").append(r.client()).append(" | ").append(r.extra().getOrDefault("connections", r.client().startsWith("wrk") ? "256" : "?"))
                     .append(" | ").append(r.extra().getOrDefault("retried", "–")).append(" | ").append(fmt(r.median())).append(" | ").append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |")
-                    .append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk)).append('\n');
+                    .append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk))
+                    .append(Double.isNaN(r.cpuUs()) ? " – |" : String.format(Locale.ROOT, " %.1f |", r.cpuUs()))
+                    .append(ratio(r.cpuUs(), ceiling)).append('\n');
         }
         return md.append('\n').toString();
     }
@@ -204,7 +217,7 @@ final class Report {
     }
 
     private static String ratio(double x, double ref) {
-        return Double.isNaN(ref) || ref == 0 ? " – |" : String.format(Locale.ROOT, " %.2f |", x / ref);
+        return Double.isNaN(x) || Double.isNaN(ref) || ref == 0 ? " – |" : String.format(Locale.ROOT, " %.2f |", x / ref);
     }
 
     private static String fmt(double x) {

@@ -18,6 +18,14 @@ record Row(String workload, String client, int depth, double[] rps, double p50us
            Map<String, String> extra) {
 
     static final String PREFIX = "RESULT\t";
+    /** The {@link #extra} key of the median client CPU time per request, in microseconds. */
+    static final String CPU = "cpuUsPerRequest";
+
+    /** Median client CPU µs per request, or NaN where not measured. */
+    double cpuUs() {
+        String v = extra.get(CPU);
+        return v == null ? Double.NaN : Double.parseDouble(v);
+    }
 
     double median() {
         if (rps.length == 0) return Double.NaN;
