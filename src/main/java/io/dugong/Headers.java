@@ -1,6 +1,6 @@
 package io.dugong;
 
-import io.dugong.internal.HttpSyntax;
+import io.dugong.internal.RequestChecks;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -258,9 +258,8 @@ public final class Headers {
          * @throws IllegalArgumentException if the name is not a token or the value has CR, LF, NUL or other controls
          */
         public Builder add(String name, String value) {
-            HttpSyntax.requireToken(name, "header name");
-            fields.add(name);
-            fields.add(HttpSyntax.requireFieldValue(name, value));
+            fields.add(RequestChecks.fieldName(name));
+            fields.add(RequestChecks.fieldValue(name, value));
             return this;
         }
 

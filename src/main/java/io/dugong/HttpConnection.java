@@ -4,6 +4,7 @@ import io.dugong.internal.Connector;
 import io.dugong.internal.Durations;
 import io.dugong.internal.HttpSyntax;
 import io.dugong.internal.Origin;
+import io.dugong.internal.RequestChecks;
 import io.dugong.internal.ResponseParser;
 import io.dugong.internal.Transport;
 
@@ -61,6 +62,8 @@ public final class HttpConnection implements AutoCloseable {
     public static final int DEFAULT_STATUS_LINE_LIMIT = ResponseParser.DEFAULT_STATUS_LINE_LIMIT;
     /** Default limit of a response header block (and of a trailer block). */
     public static final int DEFAULT_HEADER_BLOCK_LIMIT = ResponseParser.DEFAULT_HEADER_BLOCK_LIMIT;
+    /** Default limit of the number of fields in a response header block (and in a trailer section). */
+    public static final int DEFAULT_MAX_HEADER_FIELDS = ResponseParser.DEFAULT_MAX_HEADER_FIELDS;
     /** Default limit of interim (1xx) responses skipped before a final response. */
     public static final int DEFAULT_MAX_INTERIM_RESPONSES = 16;
 
@@ -87,7 +90,8 @@ public final class HttpConnection implements AutoCloseable {
         this.hostHeader = port == (b.tls != null ? 443 : 80) ? h : h + ":" + port;
         this.origin = connector.origin();
         this.slot = new TransportSlot(connector, b.readBufferSize, b.timeout);
-        this.receiver = new ResponseReceiver(new ResponseParser(b.statusLineLimit, b.headerBlockLimit), b.headTimeout,
+        this.receiver = new ResponseReceiver(new ResponseParser(b.statusLineLimit, b.headerBlockLimit, b.maxHeaderFields),
+                b.headTimeout,
                 b.maxInterimResponses, slot);
         this.sender = new RequestSender(slot, receiver, connector, hostHeader);
         receiver.sender(sender);
@@ -575,6 +579,7 @@ public final class HttpConnection implements AutoCloseable {
         private int readBufferSize = DEFAULT_READ_BUFFER_SIZE;
         private int statusLineLimit = DEFAULT_STATUS_LINE_LIMIT;
         private int headerBlockLimit = DEFAULT_HEADER_BLOCK_LIMIT;
+        private int maxHeaderFields = DEFAULT_MAX_HEADER_FIELDS;
         private List<String> dnsTestHosts = List.of("www.google.com", "www.iana.org", "www.debian.org");
 
         private Builder(String host) {
@@ -668,7 +673,7 @@ public final class HttpConnection implements AutoCloseable {
          * @return this builder
          */
         public Builder proxyAuthorization(String value) {
-            this.proxyAuthorization = value == null ? null : HttpSyntax.requireFieldValue("Proxy-Authorization", value);
+            this.proxyAuthorization = value == null ? null : RequestChecks.fieldValue("Proxy-Authorization", value);
             return this;
         }
 
@@ -755,6 +760,19 @@ public final class HttpConnection implements AutoCloseable {
         public Builder headerBlockLimit(int bytes) {
             if (bytes < 2) throw new IllegalArgumentException("headerBlockLimit must be at least 2, got " + bytes);
             this.headerBlockLimit = bytes;
+            return this;
+        }
+
+        /**
+         * Most fields in a response header block (and in a trailer section) accepted (default 256,
+         * {@link #DEFAULT_MAX_HEADER_FIELDS}); more are an {@link InvalidResponseException}.
+         *
+         * @param fields the most fields, at least 1
+         * @return this builder
+         */
+        public Builder maxHeaderFields(int fields) {
+            if (fields < 1) throw new IllegalArgumentException("maxHeaderFields must be positive, got " + fields);
+            this.maxHeaderFields = fields;
             return this;
         }
 

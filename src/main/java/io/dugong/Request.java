@@ -1,6 +1,6 @@
 package io.dugong;
 
-import io.dugong.internal.HttpSyntax;
+import io.dugong.internal.RequestChecks;
 
 import java.net.URI;
 import java.security.MessageDigest;
@@ -19,8 +19,13 @@ import java.util.Objects;
  * }</pre>
  *
  * On an {@link HttpConnection} the target is sent in origin-form ({@code /path?query}); an absolute URI
- * is reduced to its path and query (or kept whole when the connection talks to a proxy). The method is
- * checked to be a token and the target to be visible ASCII when the request is built.
+ * is reduced to its path and query (or kept whole when the connection talks to a proxy).
+ *
+ * <p>Every request is checked when it is built, so nothing invalid can reach a socket: the method must
+ * be a token, the target visible ASCII, header names tokens and values free of control characters other
+ * than tab; {@code Content-Length} and {@code Transfer-Encoding} are the connection's to send (the body
+ * decides them), and there may be one {@code Host} at most, holding a host and port only. A violation is
+ * an {@link IllegalArgumentException} naming the part and the character.
  *
  * @param method the request method, e.g. {@code GET}
  * @param uri the target: origin-form for a connection, absolute for the client
@@ -30,13 +35,16 @@ import java.util.Objects;
  */
 public record Request(String method, URI uri, Headers headers, Body body, boolean expect100) {
 
-    /** Validates every part; see the class description. */
+    /**
+     * Validates every part; see the class description.
+     *
+     * @throws IllegalArgumentException if a part is invalid
+     */
     public Request {
-        HttpSyntax.requireToken(method, "request method");
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
-        HttpSyntax.requireTarget(uri.toString());
+        RequestChecks.check(method, uri, headers);
     }
 
     /**
@@ -239,7 +247,7 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
 
     private static URI toUri(String target) {
         Objects.requireNonNull(target, "target");
-        HttpSyntax.requireTarget(target);
+        RequestChecks.target(target);
         return URI.create(target);
     }
 
@@ -252,7 +260,7 @@ public record Request(String method, URI uri, Headers headers, Body body, boolea
         private boolean expect100;
 
         private Builder(String method, URI uri) {
-            this.method = HttpSyntax.requireToken(method, "request method");
+            this.method = RequestChecks.method(method);
             this.uri = Objects.requireNonNull(uri, "uri");
         }
 

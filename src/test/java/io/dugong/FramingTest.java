@@ -297,7 +297,74 @@ class FramingTest {
     }
 
     @Test
-    void obsFoldIsJoinedWithASpace() throws IOException {
+    void bareLfLineEndingsAreAcceptedInChunkedFramingToo() throws IOException {
+        firstBodyIsAndTheNextResponseFollows("hello",
+                "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nhello\n0\nX-Trailer: t\n\n");
+    }
+
+    @Test
+    void tabsAroundAFieldValueAreOptionalWhitespace() throws IOException {
+        try (ScriptedServer server = answering(1,
+                "HTTP/1.1 200 OK\r\nX-Tabbed:\t a\tb \t\r\nContent-Length:\t5\t\r\n\r\nhello");
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/");
+
+            ResponseHead head = conn.readResponse();
+
+            assertEquals("a\tb", head.headers().first("X-Tabbed").orElseThrow());
+            assertEquals(OptionalLong.of(5), head.length());
+            assertEquals("hello", text(conn.readAll()));
+        }
+    }
+
+    @Test
+    void obsTextInAFieldValueIsKeptAsIso88591() throws IOException {
+        try (ScriptedServer server = answering(1, "HTTP/1.1 200 OK\r\nX-Latin: caf\u00e9\r\nContent-Length: 0\r\n\r\n");
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/");
+
+            assertEquals("caf\u00e9", conn.readResponse().headers().first("X-Latin").orElseThrow());
+        }
+    }
+
+    @Test
+    void fieldCountAtTheDefaultLimitIsAccepted() throws IOException {
+        StringBuilder wire = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < HttpConnection.DEFAULT_MAX_HEADER_FIELDS - 1; i++) wire.append("a:\r\n");
+        wire.append("Content-Length: 0\r\n\r\n");
+        try (ScriptedServer server = answering(1, wire.toString());
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/");
+
+            assertEquals(HttpConnection.DEFAULT_MAX_HEADER_FIELDS, conn.readResponse().headers().size());
+        }
+    }
+
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(strings = {"5;a", "5 ; a = b", "5\t;\ta=\"q;\\\"x\"", "5;a=b;c;d=\"\"", "5 ", "0000000000000000000005",
+            "5;a=\"caf\u00e9\""})
+    void wellFormedChunkExtensionsAndLeadingZerosAreAccepted(String sizeLine) throws IOException {
+        firstBodyIsAndTheNextResponseFollows("hello",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + sizeLine + "\r\nhello\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void lastChunkAndTrailersArrivingWithTheDataCompleteTheBodyWithoutAnotherRead() throws IOException {
+        try (ScriptedServer server = answering(1,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\nX-More: 2\r\n\r\n");
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/");
+            conn.readResponse();
+
+            byte[] buf = new byte[5];
+            assertEquals(5, conn.read(buf, 0, 5));
+
+            assertFalse(conn.responsePending());
+        }
+    }
+
+    @Test
+    void obsFoldOutsideFramingFieldsIsJoinedWithASpace() throws IOException {
         try (ScriptedServer server = answering(1,
                 "HTTP/1.1 200 OK\r\nX-Folded: first\r\n   second\r\n\tthird\r\nX-After: after\r\nContent-Length: 0\r\n\r\n");
              HttpConnection conn = connect(server)) {
@@ -436,6 +503,23 @@ class FramingTest {
             }
             if (c.id() == 1) firstEnded.countDown();
         });
+    }
+
+    /**
+     * GET /a and GET /b pipelined; the server answers /a with {@code first}, then /b with 200 "next":
+     * /a's body must be {@code body}, and /b must still get its own response (the framing of /a ended
+     * exactly where it should).
+     */
+    private static void firstBodyIsAndTheNextResponseFollows(String body, String first) throws IOException {
+        try (ScriptedServer server = answering(2, first + Http.response(200, "next"));
+             HttpConnection conn = connect(server)) {
+            conn.sendRequest("GET", "/a");
+            conn.sendRequest("GET", "/b");
+
+            assertEquals(body, text(readBody(conn)));
+
+            assertEquals("next", text(readBody(conn)));
+        }
     }
 
     /** Reads the next response and its whole body. */

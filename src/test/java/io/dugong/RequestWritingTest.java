@@ -342,6 +342,27 @@ class RequestWritingTest {
     }
 
     @Test
+    void userFramingHeaderIsRejectedWhenTheRequestIsBuilt() {
+        Request.Builder withLength = Request.builder("POST", "/p").body(bytes("hello")).header("Content-Length", "5");
+        Request.Builder withCoding = Request.builder("POST", "/p").body(Body.chunked()).header("Transfer-Encoding", "chunked");
+
+        assertThrows(IllegalArgumentException.class, withLength::build);
+        assertThrows(IllegalArgumentException.class, withCoding::build);
+    }
+
+    @Test
+    void secondHostHeaderIsRejectedAndNothingSent() throws Exception {
+        // Two Host fields could send a proxy and the origin to different virtual hosts (RFC 9112 §3.2).
+        assertRejectedBeforeSending(conn -> conn.sendRequest("GET", "/", Headers.of("Host", "a.example", "Host", "b.example")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"a.example/path", "a.example b.example", "user@a.example", "a.example\t", "a.example?q", "a\u00e9.example"})
+    void hostHeaderWithMoreThanHostAndPortIsRejectedAndNothingSent(String host) throws Exception {
+        assertRejectedBeforeSending(conn -> conn.sendRequest("GET", "/", Headers.of("Host", host)));
+    }
+
+    @Test
     void userFramingHeaderOnAnOpenConnectionSendsNothing() throws Exception {
         try (Recorder server = new Recorder(); HttpConnection conn = connect(server)) {
             conn.connect();

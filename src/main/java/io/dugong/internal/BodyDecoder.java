@@ -1,6 +1,7 @@
 package io.dugong.internal;
 
 import io.dugong.ConnectionClosedException;
+import io.dugong.ConnectionTimedOutException;
 import io.dugong.InvalidResponseException;
 
 import java.io.IOException;
@@ -41,9 +42,6 @@ public abstract sealed class BodyDecoder {
     /** True once the whole body, including any framing after it, has been consumed. */
     public abstract boolean isComplete();
 
-    /** Body bytes consumed so far. */
-    public abstract long consumed();
-
     /** Body bytes still to come if known (Content-Length framing), else -1. */
     public long remainingLength() {
         return -1;
@@ -82,22 +80,22 @@ public abstract sealed class BodyDecoder {
         public long remainingLength() {
             return remaining;
         }
-
-        @Override
-        public long consumed() {
-            return length - remaining;
-        }
     }
 
-    /** The chunked transfer coding (RFC 9112 §7.1); extensions and trailers are read and dropped. */
+    /**
+     * The chunked transfer coding (RFC 9112 §7.1). Extensions are checked and dropped; the trailer
+     * section is parsed like a header block, with the same limits, and dropped.
+     */
     static final class Chunked extends BodyDecoder {
         private enum State { SIZE, DATA, DATA_CRLF, TRAILERS, DONE }
+
+        /** The CRLF after chunk data, terminator included: anything longer is not a CRLF. */
+        private static final int DATA_CRLF_LIMIT = 2;
 
         private final ResponseParser parser;
         private State state = State.SIZE;
         private long chunkRemaining;
         private long consumed;
-        private int trailerBytes;
         private IOException deferred;
 
         Chunked(SocketInput in, ResponseParser parser) {
@@ -110,10 +108,7 @@ public abstract sealed class BodyDecoder {
             if (deferred != null) throw deferred;
             while (state != State.DATA) {
                 if (state == State.DONE) return -1;
-                if (!advance(in.readLine(lineLimit(), lineName()))) {
-                    throw new ConnectionClosedException("the connection closed inside a chunked body after "
-                            + consumed + " bytes");
-                }
+                step(false);
             }
             if (len == 0) return 0;
             int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
@@ -126,7 +121,11 @@ public abstract sealed class BodyDecoder {
             if (chunkRemaining == 0) {
                 state = State.DATA_CRLF;
                 try {
-                    completeFromBuffer();
+                    // Move through framing that is already buffered, so a body whose last chunk and
+                    // terminator arrived together is complete without another (blocking) read.
+                    while (state != State.DATA && state != State.DONE && step(true)) {
+                        // next framing line
+                    }
                 } catch (IOException e) {
                     deferred = e; // these n bytes arrived intact: deliver them, fail on the next read
                 }
@@ -135,72 +134,65 @@ public abstract sealed class BodyDecoder {
         }
 
         /**
-         * Moves through framing lines that are already buffered, so a body whose last chunk and
-         * terminator arrived together is complete without another (blocking) read.
+         * Reads the framing that comes next: a chunk-size line, the CRLF after chunk data, or the
+         * trailer section.
+         *
+         * @param onlyIfBuffered return false instead of blocking when it has not all arrived yet
+         * @return true once the step is done
          */
-        private void completeFromBuffer() throws IOException {
-            while (state != State.DATA && state != State.DONE) {
-                String line = in.readLineIfBuffered(lineLimit(), lineName());
-                if (line == null) return;
-                advance(line);
+        private boolean step(boolean onlyIfBuffered) throws IOException {
+            if (state == State.TRAILERS) {
+                if (onlyIfBuffered && !in.blockEndBuffered()) return false;
+                readTrailers();
+                return true;
             }
-        }
-
-        /** Applies one framing line; false if the stream ended instead. */
-        private boolean advance(String line) throws IOException {
-            if (line == null) return false;
-            switch (state) {
-                case DATA_CRLF -> {
-                    if (!line.isEmpty()) {
-                        throw new InvalidResponseException("chunk data is not followed by CRLF: " + HttpSyntax.quote(line));
-                    }
-                    state = State.SIZE;
-                }
-                case SIZE -> {
-                    chunkRemaining = ResponseParser.parseChunkSize(line);
-                    state = chunkRemaining == 0 ? State.TRAILERS : State.DATA;
-                }
-                case TRAILERS -> {
-                    // Trailer fields are dropped; only their total size is checked.
-                    if (line.isEmpty()) {
-                        state = State.DONE;
-                    } else if ((trailerBytes += line.length() + 2) > parser.headerBlockLimit()) {
-                        throw new InvalidResponseException("the trailer block is larger than the limit of "
-                                + parser.headerBlockLimit() + " bytes");
-                    }
-                }
-                default -> throw new IllegalStateException(state.toString());
+            boolean size = state == State.SIZE;
+            int limit = size ? parser.statusLineLimit() : DATA_CRLF_LIMIT;
+            String what = size ? "chunk size line" : "CRLF after chunk data";
+            String line = onlyIfBuffered ? in.readLineIfBuffered(limit, what) : in.readLine(limit, what);
+            if (line == null) {
+                if (onlyIfBuffered) return false;
+                throw new ConnectionClosedException("the connection closed inside a chunked body after "
+                        + consumed + " bytes");
+            }
+            if (size) {
+                chunkRemaining = ResponseParser.parseChunkSize(line);
+                state = chunkRemaining == 0 ? State.TRAILERS : State.DATA;
+            } else if (line.isEmpty()) {
+                state = State.SIZE;
+            } else {
+                throw new InvalidResponseException("chunk data is not followed by CRLF: " + HttpSyntax.quote(line));
             }
             return true;
         }
 
-        private int lineLimit() {
-            return state == State.TRAILERS ? parser.headerBlockLimit() - trailerBytes : parser.statusLineLimit();
-        }
-
-        private String lineName() {
-            return switch (state) {
-                case TRAILERS -> "trailer block";
-                case DATA_CRLF -> "CRLF after chunk data";
-                default -> "chunk size line";
-            };
+        /**
+         * Reads the trailer section with the header-block parser: so a missing empty line after the last
+         * chunk makes the next response's status line fail as a field line instead of being skipped.
+         * A timeout rewinds to the start of the section, so the read may be retried.
+         */
+        private void readTrailers() throws IOException {
+            in.mark();
+            try {
+                parser.readFields(in, "trailer section");
+            } catch (ConnectionTimedOutException e) {
+                in.rewind();
+                throw e;
+            } finally {
+                in.unmark();
+            }
+            state = State.DONE;
         }
 
         @Override
         public boolean isComplete() {
             return state == State.DONE;
         }
-
-        @Override
-        public long consumed() {
-            return consumed;
-        }
     }
 
     /** A body delimited by the server closing the connection (RFC 9112 §6.3 rule 8). */
     static final class UntilClose extends BodyDecoder {
         private boolean done;
-        private long consumed;
 
         UntilClose(SocketInput in) {
             super(in);
@@ -215,18 +207,12 @@ public abstract sealed class BodyDecoder {
                 done = true;
                 return -1;
             }
-            consumed += n;
             return n;
         }
 
         @Override
         public boolean isComplete() {
             return done;
-        }
-
-        @Override
-        public long consumed() {
-            return consumed;
         }
     }
 }

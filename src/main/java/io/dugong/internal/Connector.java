@@ -182,7 +182,7 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
         // Read byte by byte so that nothing after the proxy's head (the TLS handshake) is swallowed.
         InputStream in = socket.getInputStream();
         String statusLine = readTunnelLine(in);
-        ResponseParser.Head status = new ResponseParser(TUNNEL_HEAD_LIMIT, TUNNEL_HEAD_LIMIT).parseStatusLine(statusLine);
+        ResponseParser.Head status = ResponseParser.parseStatusLine(statusLine);
         int used = statusLine.length();
         for (String line; !(line = readTunnelLine(in)).isEmpty(); ) {
             used += line.length() + 2;

@@ -1,7 +1,8 @@
 package io.dugong.internal;
 
 /**
- * Character-level rules of RFC 9110 §5.6 used to validate what we send and what we parse.
+ * Character-level rules of RFC 9110 §5.6 shared by the response parser and {@link RequestChecks}, and
+ * the quoting of offending input in error messages.
  */
 public final class HttpSyntax {
     private static final boolean[] TCHAR = new boolean[128];
@@ -19,67 +20,6 @@ public final class HttpSyntax {
     /** True if {@code c} may appear in a token (method, header name). */
     public static boolean isTokenChar(int c) {
         return c < 128 && c >= 0 && TCHAR[c];
-    }
-
-    /** True if {@code s} is a non-empty token. */
-    public static boolean isToken(CharSequence s) {
-        if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            if (!isTokenChar(s.charAt(i))) return false;
-        }
-        return true;
-    }
-
-    /**
-     * Checks a token we are about to send.
-     *
-     * @throws IllegalArgumentException naming {@code what} and the offending character
-     */
-    public static String requireToken(String s, String what) {
-        if (s == null || s.isEmpty()) throw new IllegalArgumentException(what + " is empty");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!isTokenChar(c)) {
-                throw new IllegalArgumentException(what + " " + quote(s) + " has a character not allowed in a token: "
-                        + describe(c) + " at index " + i);
-            }
-        }
-        return s;
-    }
-
-    /**
-     * Checks a header value we are about to send: ISO-8859-1, no control characters but HTAB
-     * (so no CR, LF or NUL that could split or truncate the header block).
-     *
-     * @throws IllegalArgumentException naming the header and the offending character
-     */
-    public static String requireFieldValue(String name, String value) {
-        if (value == null) throw new IllegalArgumentException("header " + name + " has a null value");
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
-                throw new IllegalArgumentException("header " + name + " has a value with " + describe(c) + " at index " + i
-                        + " (only visible ISO-8859-1 characters, space and tab are allowed)");
-            }
-        }
-        return value;
-    }
-
-    /**
-     * Checks a request target: visible ASCII only (RFC 9112 §3.2), so no space, CR, LF or NUL.
-     *
-     * @throws IllegalArgumentException naming the offending character
-     */
-    public static String requireTarget(String target) {
-        if (target == null || target.isEmpty()) throw new IllegalArgumentException("request target is empty");
-        for (int i = 0; i < target.length(); i++) {
-            char c = target.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
-                throw new IllegalArgumentException("request target " + quote(target) + " has " + describe(c)
-                        + " at index " + i + " (percent-encode it)");
-            }
-        }
-        return target;
     }
 
     /** A readable name for a character in an error message. */

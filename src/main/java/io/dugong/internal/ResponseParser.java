@@ -19,27 +19,34 @@ public final class ResponseParser {
     public static final int DEFAULT_STATUS_LINE_LIMIT = 64 * 1024;
     /** Default limit of the header block (or trailer block), terminators included. */
     public static final int DEFAULT_HEADER_BLOCK_LIMIT = 64 * 1024;
+    /**
+     * Default limit of the number of fields in a header block (or trailer block). The byte limit alone
+     * would let 64 KiB of tiny fields ({@code a:\r\n}) cost some 16,000 entries per response; real
+     * servers send a few dozen.
+     */
+    public static final int DEFAULT_MAX_HEADER_FIELDS = 256;
+
+    /** Fields whose value decides framing or persistence: a fold there could hide a second value. */
+    private static final List<String> FRAMING_FIELDS = List.of("Content-Length", "Transfer-Encoding", "Connection");
 
     private final int statusLineLimit;
     private final int headerBlockLimit;
+    private final int maxHeaderFields;
 
     /**
      * @param statusLineLimit  the longest status line (and chunk-size line) accepted
      * @param headerBlockLimit the largest header block (and trailer block) accepted
+     * @param maxHeaderFields  the most fields a header block (or trailer block) may have
      */
-    public ResponseParser(int statusLineLimit, int headerBlockLimit) {
+    public ResponseParser(int statusLineLimit, int headerBlockLimit, int maxHeaderFields) {
         this.statusLineLimit = statusLineLimit;
         this.headerBlockLimit = headerBlockLimit;
+        this.maxHeaderFields = maxHeaderFields;
     }
 
     /** The status line limit, also used for chunk-size lines. */
     public int statusLineLimit() {
         return statusLineLimit;
-    }
-
-    /** The header block limit, also used for trailers. */
-    public int headerBlockLimit() {
-        return headerBlockLimit;
     }
 
     /**
@@ -90,7 +97,7 @@ public final class ResponseParser {
     }
 
     /** Parses {@code HTTP/1.x SP 3DIGIT [SP reason]} (RFC 9112 §4; a missing reason is tolerated). */
-    Head parseStatusLine(String line) throws InvalidResponseException {
+    public static Head parseStatusLine(String line) throws InvalidResponseException {
         if (!line.startsWith("HTTP/")) {
             throw new InvalidResponseException("bad status line (not HTTP): " + HttpSyntax.quote(line));
         }
@@ -126,8 +133,14 @@ public final class ResponseParser {
 
     /**
      * Reads header (or trailer) fields up to the empty line, straight from the read buffer: one String
-     * per value, and none for the common names. Obsolete line folding is replaced by a space, as
-     * RFC 9112 §5.2 asks of a user agent.
+     * per value, and none for the common names (RFC 9112 §5, RFC 9110 §5.5).
+     *
+     * <p>Obsolete line folding is replaced by a space, as RFC 9112 §5.2 asks of a user agent, except in
+     * the fields that decide framing and persistence ({@link #FRAMING_FIELDS}), where it is rejected: a
+     * fold there is more likely an attempt to make two parsers disagree than an old server.
+     *
+     * @param what names the block in error messages, e.g. "header block" or "trailer section"
+     * @throws InvalidResponseException if a line is malformed, or the block exceeds the byte or field limit
      */
     public String[] readFields(SocketInput in, String what) throws IOException {
         String[] fields = new String[32];
@@ -146,31 +159,46 @@ public final class ResponseParser {
             int end = start + len;
             if (b[start] == ' ' || b[start] == '\t') {
                 if (count == 0) throw invalidLine("the " + what + " starts with a folded line", b, start, end);
-                String more = value(b, start, end);
+                String name = fields[count - 2];
+                for (String framing : FRAMING_FIELDS) {
+                    if (framing.equalsIgnoreCase(name)) {
+                        throw invalidLine("obsolete line folding in " + name + " in the " + what, b, start, end);
+                    }
+                }
+                String more = value(b, start, end, what);
                 fields[count - 1] = more.isEmpty() ? fields[count - 1] : fields[count - 1] + " " + more;
                 continue;
             }
             int colon = start;
             while (colon < end && b[colon] != ':') {
                 // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
-                if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid header name in the " + what, b, start, end);
+                if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid field name in the " + what, b, start, end);
                 colon++;
             }
-            if (colon == start || colon == end) throw invalidLine("malformed header line in the " + what, b, start, end);
+            if (colon == start || colon == end) throw invalidLine("malformed field line in the " + what, b, start, end);
+            if (count / 2 == maxHeaderFields) {
+                throw new InvalidResponseException("the " + what + " has more than the limit of " + maxHeaderFields + " fields");
+            }
             if (count + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
             fields[count++] = HeaderNames.of(b, start, colon);
-            fields[count++] = value(b, colon + 1, end);
+            fields[count++] = value(b, colon + 1, end, what);
         }
     }
 
-    /** The field value between {@code from} and {@code to}, without surrounding whitespace. */
-    private static String value(byte[] b, int from, int to) throws InvalidResponseException {
+    /**
+     * The field value between {@code from} and {@code to}, without the optional whitespace around it:
+     * SP and HTAB only (RFC 9110 §5.6.3), never the other characters {@link String#strip()} would take.
+     *
+     * @throws InvalidResponseException if the value has a control character other than HTAB, or DEL
+     *         (RFC 9110 §5.5: field-vchar is VCHAR or obs-text)
+     */
+    private static String value(byte[] b, int from, int to, String what) throws InvalidResponseException {
         while (from < to && (b[from] == ' ' || b[from] == '\t')) from++;
         while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) to--;
         for (int i = from; i < to; i++) {
-            if (b[i] == '\r' || b[i] == 0) {
-                // RFC 9110 §5.5: CR and NUL in a field value are dangerous; reject the message.
-                throw invalidLine("header line has " + HttpSyntax.describe((char) b[i]), b, from, to);
+            int c = b[i] & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw invalidLine("a field value in the " + what + " has " + HttpSyntax.describe((char) c), b, from, to);
             }
         }
         return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
@@ -225,6 +253,7 @@ public final class ResponseParser {
             return new Framing(Kind.NONE, 0, false, false); // the connection becomes a tunnel
         }
         if (codings != null) {
+            if (codings.isEmpty()) throw new InvalidResponseException("empty Transfer-Encoding");
             if (codings.size() == 1 && codings.get(0).equalsIgnoreCase("chunked")) {
                 // Transfer-Encoding overrides Content-Length, but a message with both may be an attempt at
                 // request smuggling, so the connection is not reused after it (RFC 9112 §6.1, §6.3).
@@ -241,18 +270,29 @@ public final class ResponseParser {
         return new Framing(Kind.UNTIL_CLOSE, -1, true, close);
     }
 
-    /** The comma-separated elements of one field value, trimmed, empty ones dropped (RFC 9110 §5.6.1). */
+    /**
+     * The comma-separated elements of one field value, without optional whitespace (SP and HTAB only),
+     * empty ones dropped (RFC 9110 §5.6.1).
+     */
     private static List<String> elements(String value) {
         if (value.indexOf(',') < 0) {
-            String v = value.strip();
+            String v = trimOws(value);
             return v.isEmpty() ? List.of() : List.of(v);
         }
         List<String> out = new ArrayList<>(2);
-        for (String part : value.split(",")) {
-            String p = part.strip();
+        for (String part : value.split(",", -1)) {
+            String p = trimOws(part);
             if (!p.isEmpty()) out.add(p);
         }
         return out;
+    }
+
+    private static String trimOws(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) from++;
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) to--;
+        return s.substring(from, to);
     }
 
     private static long parseContentLength(String v) throws InvalidResponseException {
@@ -272,23 +312,86 @@ public final class ResponseParser {
     }
 
     /**
-     * Parses a chunk-size line (RFC 9112 §7.1): hex digits, then optional whitespace and extensions,
-     * which are ignored.
+     * Parses a chunk-size line (RFC 9112 §7.1): ASCII hex digits (leading zeros allowed), then chunk
+     * extensions, which are checked against the grammar of §7.1.1 and ignored:
+     * {@code *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )}. Whitespace at the end of
+     * the line is tolerated.
+     *
+     * @throws InvalidResponseException if the line is malformed or the size does not fit in 60 bits
      */
     public static long parseChunkSize(String line) throws InvalidResponseException {
-        int end = 0;
-        while (end < line.length() && Character.digit(line.charAt(end), 16) >= 0) end++;
-        if (end == 0) throw new InvalidResponseException("bad chunk size line " + HttpSyntax.quote(line));
-        if (end > 15) throw new InvalidResponseException("chunk size too large: " + HttpSyntax.quote(line));
-        for (int i = end; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == ';') break;
-            if (c != ' ' && c != '\t') throw new InvalidResponseException("bad chunk size line " + HttpSyntax.quote(line));
-        }
-        return Long.parseLong(line, 0, end, 16);
+        int n = line.length();
+        int i = 0;
+        while (i < n && line.charAt(i) == '0') i++;
+        int significant = i;
+        while (i < n && hexValue(line.charAt(i)) >= 0) i++;
+        if (i == 0) throw new InvalidResponseException("bad chunk size line " + HttpSyntax.quote(line));
+        // 15 hex digits are 60 bits: no overflow, and far beyond any real chunk.
+        if (i - significant > 15) throw new InvalidResponseException("chunk size too large: " + HttpSyntax.quote(line));
+        long size = 0;
+        for (int k = significant; k < i; k++) size = size << 4 | hexValue(line.charAt(k));
+        checkChunkExtensions(line, i);
+        return size;
     }
 
+    private static void checkChunkExtensions(String line, int i) throws InvalidResponseException {
+        int n = line.length();
+        while (true) {
+            i = skipBws(line, i);
+            if (i == n) return;
+            if (line.charAt(i) != ';') throw badChunkExtension(line);
+            i = skipBws(line, i + 1);
+            int name = i;
+            while (i < n && HttpSyntax.isTokenChar(line.charAt(i))) i++;
+            if (i == name) throw badChunkExtension(line);
+            int afterName = i;
+            i = skipBws(line, i);
+            if (i < n && line.charAt(i) == '=') {
+                i = skipBws(line, i + 1);
+                if (i < n && line.charAt(i) == '"') {
+                    i = endOfQuotedString(line, i);
+                } else {
+                    int value = i;
+                    while (i < n && HttpSyntax.isTokenChar(line.charAt(i))) i++;
+                    if (i == value) throw badChunkExtension(line);
+                }
+            } else {
+                i = afterName;
+            }
+        }
+    }
 
+    /** The index after the quoted-string starting at {@code i} (RFC 9110 §5.6.4). */
+    private static int endOfQuotedString(String line, int i) throws InvalidResponseException {
+        int n = line.length();
+        for (i++; i < n; i++) {
+            char c = line.charAt(i);
+            if (c == '"') return i + 1;
+            if (c == '\\') {
+                if (++i == n) break;
+                c = line.charAt(i);
+            }
+            if ((c < 0x20 && c != '\t') || c == 0x7f) break;
+        }
+        throw badChunkExtension(line);
+    }
+
+    private static int skipBws(String line, int i) {
+        while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) i++;
+        return i;
+    }
+
+    private static InvalidResponseException badChunkExtension(String line) {
+        return new InvalidResponseException("malformed chunk extension in chunk size line " + HttpSyntax.quote(line));
+    }
+
+    /** The value of an ASCII hex digit, or -1 ({@link Character#digit} would also take other scripts' digits). */
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
 
     private static boolean isDigit(char c) {
         return c >= '0' && c <= '9';

@@ -5,7 +5,6 @@ import io.dugong.InvalidResponseException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -40,11 +39,6 @@ public final class SocketInput {
     /** Bytes buffered and not yet consumed. */
     public int buffered() {
         return lim - pos;
-    }
-
-    /** True once the peer has closed its side and the buffer is drained. */
-    public boolean atEof() {
-        return eof && pos == lim;
     }
 
     /** Remembers the current position; {@link #rewind()} returns to it. */
@@ -116,12 +110,15 @@ public final class SocketInput {
     }
 
     /**
-     * Reads one line ending in LF (a preceding CR is dropped; RFC 9112 §2.2 lets us accept a bare LF).
+     * Reads one line ending in LF. A CR right before the LF is dropped; a bare LF is accepted as a line
+     * end, as RFC 9112 §2.2 allows a recipient to (a client is the last recipient of a response, so no
+     * downstream parser can read the line differently). A CR anywhere else is rejected: RFC 9112 §2.2
+     * allows no bare CR, and a parser that took it as a line end could be shown a different message.
      *
      * @param limit the most bytes the line may have, terminator included
      * @param what  names the line in error messages, e.g. "status line"
      * @return the line in ISO-8859-1, or null if the stream ended before any byte of it
-     * @throws InvalidResponseException if the line is longer than {@code limit}
+     * @throws InvalidResponseException if the line is longer than {@code limit} or has a bare CR
      * @throws ConnectionClosedException if the stream ends inside the line
      */
     public String readLine(int limit, String what) throws IOException {
@@ -141,9 +138,16 @@ public final class SocketInput {
             for (int i = scanned; i < lim; i++) {
                 if (buf[i] == '\n') {
                     if (i + 1 - pos > limit) throw tooLong(what, limit);
+                    int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
+                    for (int k = pos; k < end; k++) {
+                        if (buf[k] == '\r') {
+                            throw new InvalidResponseException("the " + what + " has a CR that does not end it: "
+                                    + HttpSyntax.quote(new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1)));
+                        }
+                    }
                     lineStart = pos;
                     pos = i + 1;
-                    return (i > lineStart && buf[i - 1] == '\r' ? i - 1 : i) - lineStart;
+                    return end - lineStart;
                 }
             }
             if (lim - pos >= limit) throw tooLong(what, limit);
@@ -178,6 +182,20 @@ public final class SocketInput {
         return null;
     }
 
+    /**
+     * True if the buffered bytes hold the rest of a header-like block: lines from the current position
+     * up to and including an empty one. Lets a reader finish a block without blocking when it can.
+     */
+    public boolean blockEndBuffered() {
+        int lineFrom = pos;
+        for (int i = pos; i < lim; i++) {
+            if (buf[i] != '\n') continue;
+            if (i == lineFrom || (i == lineFrom + 1 && buf[lineFrom] == '\r')) return true;
+            lineFrom = i + 1;
+        }
+        return false;
+    }
+
     private InvalidResponseException tooLong(String what, int limit) {
         return new InvalidResponseException("the " + what + " is longer than the limit of " + limit + " bytes");
     }
@@ -202,21 +220,6 @@ public final class SocketInput {
         int n = Math.min(len, lim - pos);
         System.arraycopy(buf, pos, b, off, n);
         pos += n;
-        return n;
-    }
-
-    /** Like {@link #read(byte[], int, int)} into a buffer's remaining space. */
-    public int read(ByteBuffer dst, int max) throws IOException {
-        int want = Math.min(dst.remaining(), max);
-        if (want == 0) return 0;
-        if (dst.hasArray()) {
-            int n = read(dst.array(), dst.arrayOffset() + dst.position(), want);
-            if (n > 0) dst.position(dst.position() + n);
-            return n;
-        }
-        byte[] tmp = new byte[Math.min(want, Math.max(buf.length, 8192))];
-        int n = read(tmp, 0, tmp.length);
-        if (n > 0) dst.put(tmp, 0, n);
         return n;
     }
 
