@@ -48,12 +48,7 @@ final class RequestSender {
         lock("sendRequest");
         try {
             requireIdle("sendRequest(" + request + ")");
-            Headers headers = request.headers();
-            if (headers.contains("Content-Length") || headers.contains("Transfer-Encoding")) {
-                throw new IllegalArgumentException("the request carries its own "
-                        + (headers.contains("Content-Length") ? "Content-Length" : "Transfer-Encoding")
-                        + " header; the connection derives framing from the Body");
-            }
+            Headers headers = request.headers(); // checked when the Request was built (RequestChecks)
             String method = request.method();
             Body body = request.body();
             long length = body.length().orElse(-1);
