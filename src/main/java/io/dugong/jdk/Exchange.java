@@ -155,19 +155,29 @@ final class Exchange<T> {
         BodySubscriber<T> subscriber = handler.apply(new Info(head.status(), headers));
         SubscriberPump pump = new SubscriberPump(subscriber);
         hop.pump = pump;
-        subscriber.getBody().whenComplete((value, error) -> {
-            if (error != null) fail(error);
-            else result.complete(new JdkResponse<>(response.statusCode(), response.request(), response.previous(),
-                    response.headers(), value, response.session()));
-        });
-        if (result.isDone()) pump.abort(new IOException("the exchange was abandoned"));
+        if (result.isCompletedExceptionally()) pump.abort(new IOException("the exchange was abandoned"));
         try {
-            pump.run(body);
+            // getBody() is asked for on another thread: its stages (a mapping function collecting an
+            // ofLines stream, say) may block until the body is read, which happens on this one.
+            pump.run(body, () -> Thread.ofVirtual().name("dugong-jdk-body").start(() -> deliverWhenReady(subscriber, response)));
         } catch (IOException | RuntimeException e) {
             fail(e); // before the pipeline sees it: a half-delivered body must not be replayed
             throw e;
         }
         return new Outcome(Kind.FINAL, null, headers);
+    }
+
+    /** Completes the result with the response once the subscriber's body is ready. */
+    private void deliverWhenReady(BodySubscriber<T> subscriber, JdkResponse<T> response) {
+        try {
+            subscriber.getBody().whenComplete((value, error) -> {
+                if (error != null) fail(error);
+                else result.complete(new JdkResponse<>(response.statusCode(), response.request(), response.previous(),
+                        response.headers(), value, response.session()));
+            });
+        } catch (RuntimeException | Error e) {
+            fail(e);
+        }
     }
 
     private void hopDone(Hop hop, Response<Outcome> response, Throwable error) {

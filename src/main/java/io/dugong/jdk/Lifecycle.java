@@ -21,7 +21,6 @@ final class Lifecycle {
     // Guarded by lock.
     private final Set<Exchange<?>> running = new HashSet<>();
     private boolean shutdown;
-    private boolean terminating;
     private boolean terminated;
 
     Lifecycle(Runnable onTerminated) {
@@ -120,18 +119,15 @@ final class Lifecycle {
     private void terminateIfIdle() {
         lock.lock();
         try {
-            if (!shutdown || terminating || !running.isEmpty()) return;
-            terminating = true;
-        } finally {
-            lock.unlock();
-        }
-        onTerminated.run(); // connections closed before anyone sees "terminated"
-        lock.lock();
-        try {
-            terminated = true;
+            if (!shutdown || terminated || !running.isEmpty()) return;
+            terminated = true; // "all operations have completed", as the JDK defines it
             terminatedSignal.signalAll();
         } finally {
             lock.unlock();
         }
+        // Closing the connections is not waited for: the last operation may end on a connection's
+        // reader thread, which closing waits for, and after shutdownNow a connection may still wait
+        // for a response the server never sends (the pipeline's close timeout bounds that).
+        Thread.ofVirtual().name("dugong-jdk-terminate").start(onTerminated);
     }
 }

@@ -77,9 +77,12 @@ final class SubscriberPump implements Flow.Subscription {
     /**
      * Subscribes and pumps {@code body} to the end, to a cancel, or to a failure. A connection failure
      * is given to {@code onError} and rethrown, so the pipeline knows the connection is broken.
+     *
+     * @param subscribed runs once {@code onSubscribe} returned
      */
-    void run(InputStream body) throws IOException {
+    void run(InputStream body, Runnable subscribed) throws IOException {
         subscriber.onSubscribe(this);
+        subscribed.run();
         try {
             while (true) {
                 Throwable stop = awaitDemand();
