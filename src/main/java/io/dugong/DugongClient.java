@@ -345,6 +345,7 @@ public final class DugongClient implements AutoCloseable {
         if (https) b.tls(config.sslContext != null ? config.sslContext : defaultContext());
         if (origin.getPort() >= 0) b.port(origin.getPort());
         if (config.proxy != null) b.proxy(config.proxy);
+        if (config.localAddress != null) b.localAddress(config.localAddress);
         return b.build();
     }
 
@@ -390,6 +391,7 @@ public final class DugongClient implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private SSLContext sslContext;
         private InetSocketAddress proxy;
+        private java.net.InetAddress localAddress;
         private Headers defaultHeaders = Headers.empty();
         private String userAgent = "dugong-java/0.1";
         private int maxRedirects;
@@ -453,6 +455,12 @@ public final class DugongClient implements AutoCloseable {
         /** An HTTP proxy for every origin. */
         public Builder proxy(InetSocketAddress address) {
             this.proxy = address;
+            return this;
+        }
+
+        /** The local address connections are made from; default null (the system chooses). */
+        public Builder localAddress(java.net.InetAddress address) {
+            this.localAddress = address;
             return this;
         }
 

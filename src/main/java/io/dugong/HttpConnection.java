@@ -156,7 +156,7 @@ public final class HttpConnection implements AutoCloseable {
         this.host = b.host;
         this.port = b.port != 0 ? b.port : b.tls != null ? 443 : 80;
         this.connector = new Connector(host, port, b.tls, b.tlsParameters, b.verifyHostname, b.proxy,
-                b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts);
+                b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts, b.localAddress);
         this.timeout = b.timeout;
         this.readBufferSize = b.readBufferSize;
         this.parser = new ResponseParser(b.statusLineLimit, b.headerBlockLimit);
@@ -1079,6 +1079,7 @@ public final class HttpConnection implements AutoCloseable {
         private int statusLineLimit = DEFAULT_STATUS_LINE_LIMIT;
         private int headerBlockLimit = DEFAULT_HEADER_BLOCK_LIMIT;
         private List<String> dnsTestHosts = List.of("www.google.com", "www.iana.org", "www.debian.org");
+        private java.net.InetAddress localAddress;
 
         private Builder(String host) {
             Objects.requireNonNull(host, "host");
@@ -1191,6 +1192,12 @@ public final class HttpConnection implements AutoCloseable {
         /** Host names probed to tell an unknown host from an unreachable DNS. */
         public Builder dnsTestHosts(List<String> hosts) {
             this.dnsTestHosts = List.copyOf(hosts);
+            return this;
+        }
+
+        /** The local address to connect from (null, the default: the system chooses). */
+        public Builder localAddress(java.net.InetAddress address) {
+            this.localAddress = address;
             return this;
         }
 

@@ -49,10 +49,18 @@ import javax.net.ssl.SSLSocket;
  * @param proxyAuthorization  the Proxy-Authorization value for the tunnel, or null
  * @param connectTimeout      the limit for the whole opening, or null for none
  * @param dnsTestHosts        names that should resolve whenever DNS works
+ * @param localAddress        the local address to bind before connecting, or null for the system's choice
  */
 public record Connector(String host, int port, SSLContext tls, SSLParameters tlsParameters, boolean verifyHostname,
                         InetSocketAddress proxy, String proxyAuthorization, Duration connectTimeout,
-                        List<String> dnsTestHosts) {
+                        List<String> dnsTestHosts, InetAddress localAddress) {
+
+    /** A connector that lets the system choose the local address. */
+    public Connector(String host, int port, SSLContext tls, SSLParameters tlsParameters, boolean verifyHostname,
+                     InetSocketAddress proxy, String proxyAuthorization, Duration connectTimeout,
+                     List<String> dnsTestHosts) {
+        this(host, port, tls, tlsParameters, verifyHostname, proxy, proxyAuthorization, connectTimeout, dnsTestHosts, null);
+    }
 
     private static final int TUNNEL_HEAD_LIMIT = 64 * 1024;
 
@@ -148,6 +156,7 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
             Socket socket = tls != null ? new TlsTcpSocket() : new Socket();
             try {
                 socket.setTcpNoDelay(true); // pipelined requests must not wait for ACKs of earlier ones
+                if (localAddress != null) socket.bind(new InetSocketAddress(localAddress, 0));
                 socket.connect(new InetSocketAddress(address, dialPort), millis(deadline, "connecting to " + address));
                 return socket;
             } catch (SocketTimeoutException e) {

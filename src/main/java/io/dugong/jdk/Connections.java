@@ -55,6 +55,7 @@ final class Connections {
                     .connectTimeout(settings.connectTimeout()) // null: none, like the JDK's default
                     .tls(tls);
             p.ifPresent(b::proxy);
+            if (settings.localAddress() != null) b.localAddress(settings.localAddress());
             return b.build();
         });
     }
@@ -62,7 +63,9 @@ final class Connections {
     /** The TLS session of the newest connection to {@code uri}'s origin, or null for plain HTTP. */
     SSLSession session(URI uri) {
         if (!"https".equalsIgnoreCase(uri.getScheme())) return null;
-        return tls.session(uri.getHost(), uri.getPort() >= 0 ? uri.getPort() : 443);
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1); // as dugong connects
+        return tls.session(host, uri.getPort() >= 0 ? uri.getPort() : 443);
     }
 
     /** Closes every connection. */
