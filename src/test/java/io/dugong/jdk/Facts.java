@@ -55,13 +55,19 @@ public final class Facts {
         return lines;
     }
 
+    /** Headers that differ from one response to the next whichever client asks (nginx's clock and connection ids). */
+    private static final java.util.Set<String> VARYING = java.util.Set.of("date", "x-connection", "x-connection-requests");
+
     static String headers(HttpHeaders h) {
         Map<String, List<String>> sorted = new TreeMap<>();
-        h.map().forEach((k, v) -> sorted.put(k.toLowerCase(Locale.ROOT), v));
+        h.map().forEach((k, v) -> {
+            if (!VARYING.contains(k.toLowerCase(Locale.ROOT))) sorted.put(k.toLowerCase(Locale.ROOT), v);
+        });
         return sorted.toString();
     }
 
-    static String body(Object body) {
+    /** A body as compared: bytes by length and digest, long strings likewise. */
+    public static String body(Object body) {
         if (body instanceof byte[] b) return b.length + " bytes, sha-256 " + sha(b);
         if (body instanceof String s && s.length() > 200) return s.length() + " chars, sha-256 " + sha(s.getBytes(StandardCharsets.UTF_8));
         return String.valueOf(body);

@@ -439,15 +439,15 @@ public final class SameAsJdkScenarios {
 
     // ---- building blocks -----------------------------------------------------------------------
 
-    static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect) {
+    public static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect) {
         return new Scenario(name, false, (b, env) -> b, action, expect);
     }
 
-    static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect, Scenario.Config config) {
+    public static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect, Scenario.Config config) {
         return new Scenario(name, false, config, action, expect);
     }
 
-    static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect, HttpClient.Redirect policy) {
+    public static Scenario scenario(String name, Scenario.Action action, Consumer<List<String>> expect, HttpClient.Redirect policy) {
         return new Scenario(name, false, (b, env) -> b.followRedirects(policy), action, expect);
     }
 
@@ -475,23 +475,24 @@ public final class SameAsJdkScenarios {
                 BodyHandlers.ofString())), expect, HttpClient.Redirect.NORMAL);
     }
 
-    static HttpRequest.Builder req(Scenario.Env env, String path) {
+    public static HttpRequest.Builder req(Scenario.Env env, String path) {
         return HttpRequest.newBuilder(env.uri(path));
     }
 
     /** Expects a line containing {@code fragment}. */
-    static Consumer<List<String>> has(String fragment) {
+    public static Consumer<List<String>> has(String fragment) {
         return lines -> assertTrue(lines.stream().anyMatch(l -> l.contains(fragment)),
                 () -> "expected a line with '" + fragment + "' in\n" + String.join("\n", lines));
     }
 
     @FunctionalInterface
-    interface Call {
+    public interface Call {
+        /** Does it. */
         Object call() throws Exception;
     }
 
     /** Runs {@code call}, recording its failure (and "no failure" if it succeeds). */
-    static void failing(Facts f, Call call) throws InterruptedException {
+    public static void failing(Facts f, Call call) throws InterruptedException {
         try {
             call.call();
             f.add("no failure");
@@ -549,8 +550,8 @@ public final class SameAsJdkScenarios {
     }
 
     /** Collects a body as bytes. */
-    static final class Collecting implements Flow.Subscriber<List<ByteBuffer>> {
-        final CompletableFuture<byte[]> bytes = new CompletableFuture<>();
+    public static final class Collecting implements Flow.Subscriber<List<ByteBuffer>> {
+        public final CompletableFuture<byte[]> bytes = new CompletableFuture<>();
         private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
 
         @Override

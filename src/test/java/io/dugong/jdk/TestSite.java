@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
  * </pre>
  */
-final class TestSite implements ScriptedServer.Handler {
+public final class TestSite implements ScriptedServer.Handler {
     static final String USER = "user";
     static final String PASSWORD = "pass";
     private static final String CREDENTIALS = "Basic "
