@@ -129,37 +129,44 @@ public final class DugongHttpClient extends HttpClient {
         return new ClientBuilder();
     }
 
+    /** The builder's cookie handler, if any. */
     @Override
     public Optional<CookieHandler> cookieHandler() {
         return Optional.ofNullable(settings.cookieHandler());
     }
 
+    /** The builder's connect timeout; empty means none (the operating system's). */
     @Override
     public Optional<Duration> connectTimeout() {
         return Optional.ofNullable(settings.connectTimeout());
     }
 
+    /** The redirect policy; default {@code NEVER}, as in the JDK. */
     @Override
     public Redirect followRedirects() {
         return settings.redirect();
     }
 
+    /** The builder's proxy selector, if any. */
     @Override
     public Optional<ProxySelector> proxy() {
         return Optional.ofNullable(settings.proxySelector());
     }
 
+    /** The builder's TLS context, or the JDK's default one. */
     @Override
     public SSLContext sslContext() {
         return connections.sslContext();
     }
 
+    /** A copy of the builder's TLS parameters, or of the context's defaults. */
     @Override
     public SSLParameters sslParameters() {
         return ClientBuilder.copy(settings.sslParameters() != null ? settings.sslParameters()
                 : connections.sslContext().getDefaultSSLParameters());
     }
 
+    /** The builder's authenticator, if any (without one, 401 and 407 reach the application). */
     @Override
     public Optional<Authenticator> authenticator() {
         return Optional.ofNullable(settings.authenticator());
@@ -191,11 +198,13 @@ public final class DugongHttpClient extends HttpClient {
             exchange.abort(new IOException("interrupted while waiting for the response"));
             throw e;
         } catch (ExecutionException e) {
+            // As the JDK's send: argument errors stay unchecked, everything else (a body handler's own
+            // failure included) is an IOException.
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) throw io;
-            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof IllegalArgumentException || cause instanceof SecurityException) throw (RuntimeException) cause;
             if (cause instanceof Error err) throw err;
-            throw new IOException(cause);
+            throw new IOException(cause.getMessage(), cause);
         }
     }
 
@@ -271,6 +280,7 @@ public final class DugongHttpClient extends HttpClient {
         lifecycle.close();
     }
 
+    /** The dugong settings, for logs. */
     @Override
     public String toString() {
         return "DugongHttpClient(" + settings.maxConnectionsPerOrigin() + " connections per origin, depth "

@@ -157,14 +157,31 @@ final class Exchange<T> {
         hop.pump = pump;
         if (result.isCompletedExceptionally()) pump.abort(new IOException("the exchange was abandoned"));
         try {
-            // getBody() is asked for on another thread: its stages (a mapping function collecting an
-            // ofLines stream, say) may block until the body is read, which happens on this one.
-            pump.run(body, () -> Thread.ofVirtual().name("dugong-jdk-body").start(() -> deliverWhenReady(subscriber, response)));
+            // getBody() is asked for on another thread unless the subscriber is known not to need it:
+            // its stages (a mapping function collecting an ofLines stream, say) may block until the
+            // body is read, which happens on this one.
+            Runnable deliver = () -> deliverWhenReady(subscriber, response);
+            pump.run(body, head.length().orElse(-1), runsNoUserCode(subscriber) ? deliver : () -> Thread.ofVirtual().name("dugong-jdk-body").start(deliver));
         } catch (IOException | RuntimeException e) {
             fail(e); // before the pipeline sees it: a half-delivered body must not be replayed
             throw e;
         }
         return new Outcome(Kind.FINAL, null, headers);
+    }
+
+    /** The JDK's own subscribers whose {@code getBody()} stages never run application code. */
+    private static final java.util.Set<String> SELF_CONTAINED = java.util.Set.of(
+            "jdk.internal.net.http.ResponseSubscribers$ByteArraySubscriber",   // ofByteArray, ofString
+            "jdk.internal.net.http.ResponseSubscribers$PathSubscriber",        // ofFile
+            "jdk.internal.net.http.ResponseSubscribers$NullSubscriber");       // discarding, replacing
+
+    /**
+     * Whether {@code getBody()} may be asked for on the reader thread: true for the common JDK
+     * subscribers, which saves a thread per response; any other may have a mapping function that
+     * blocks until the body is read.
+     */
+    private static boolean runsNoUserCode(BodySubscriber<?> subscriber) {
+        return SELF_CONTAINED.contains(subscriber.getClass().getName());
     }
 
     /** Completes the result with the response once the subscriber's body is ready. */

@@ -2,26 +2,29 @@ package io.dugong.jdk;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The JDK 21 client lifecycle of one adapter: operations in progress are counted; after
+ * The JDK 21 client lifecycle of one adapter: operations in progress are tracked; after
  * {@code shutdown} no new one starts, and once the last one ends the client is terminated and its
  * connections are closed. {@code shutdownNow} aborts the ones in progress.
+ *
+ * <p>Starting and ending an operation take no lock (they happen for every request, from many threads):
+ * an operation is added before the shutdown flag is checked, and the flag is set before the set is
+ * checked for emptiness, so an operation either sees the shutdown and backs out, or is seen.
  */
 final class Lifecycle {
+    private final Runnable onTerminated;
+    private final Set<Exchange<?>> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean shutdown;
+    private final AtomicBoolean terminated = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition terminatedSignal = lock.newCondition();
-    private final Runnable onTerminated;
-    // Guarded by lock.
-    private final Set<Exchange<?>> running = new HashSet<>();
-    private boolean shutdown;
-    private boolean terminated;
 
     Lifecycle(Runnable onTerminated) {
         this.onTerminated = onTerminated;
@@ -33,65 +36,40 @@ final class Lifecycle {
      * @throws IOException if the client is shut down, as the JDK client fails then
      */
     void begin(Exchange<?> exchange) throws IOException {
-        lock.lock();
-        try {
-            if (shutdown) throw new IOException("the client is shut down");
-            running.add(exchange);
-        } finally {
-            lock.unlock();
-        }
-        exchange.finished().whenComplete((r, e) -> end(exchange));
-    }
-
-    private void end(Exchange<?> exchange) {
-        lock.lock();
-        try {
+        running.add(exchange);
+        if (shutdown) {
             running.remove(exchange);
-        } finally {
-            lock.unlock();
+            terminateIfIdle();
+            throw new IOException("the client is shut down");
         }
-        terminateIfIdle();
+        exchange.finished().whenComplete((r, e) -> {
+            running.remove(exchange);
+            if (shutdown) terminateIfIdle();
+        });
     }
 
     /** No new operations; those in progress finish. */
     void shutdown() {
-        lock.lock();
-        try {
-            shutdown = true;
-        } finally {
-            lock.unlock();
-        }
+        shutdown = true;
         terminateIfIdle();
     }
 
     /** Like {@link #shutdown()}, and aborts the operations in progress with an {@link IOException}. */
     void shutdownNow() {
-        List<Exchange<?>> abort;
-        lock.lock();
-        try {
-            shutdown = true;
-            abort = new ArrayList<>(running);
-        } finally {
-            lock.unlock();
-        }
-        abort.forEach(e -> e.abort(new IOException("the client was shut down with shutdownNow")));
+        shutdown = true;
+        for (Exchange<?> e : List.copyOf(running)) e.abort(new IOException("the client was shut down with shutdownNow"));
         terminateIfIdle();
     }
 
     boolean isTerminated() {
-        lock.lock();
-        try {
-            return terminated;
-        } finally {
-            lock.unlock();
-        }
+        return terminated.get();
     }
 
     boolean awaitTermination(Duration duration) throws InterruptedException {
         long left = duration.toNanos();
         lock.lock();
         try {
-            while (!terminated) {
+            while (!terminated.get()) {
                 if (left <= 0) return false;
                 left = terminatedSignal.awaitNanos(left);
             }
@@ -117,11 +95,10 @@ final class Lifecycle {
     }
 
     private void terminateIfIdle() {
+        if (!shutdown || !running.isEmpty() || !terminated.compareAndSet(false, true)) return;
         lock.lock();
         try {
-            if (!shutdown || terminated || !running.isEmpty()) return;
-            terminated = true; // "all operations have completed", as the JDK defines it
-            terminatedSignal.signalAll();
+            terminatedSignal.signalAll(); // "all operations have completed", as the JDK defines it
         } finally {
             lock.unlock();
         }

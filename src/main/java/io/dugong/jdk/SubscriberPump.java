@@ -78,9 +78,12 @@ final class SubscriberPump implements Flow.Subscription {
      * Subscribes and pumps {@code body} to the end, to a cancel, or to a failure. A connection failure
      * is given to {@code onError} and rethrown, so the pipeline knows the connection is broken.
      *
+     * @param length     the announced length, or -1 if unknown
      * @param subscribed runs once {@code onSubscribe} returned
      */
-    void run(InputStream body, Runnable subscribed) throws IOException {
+    void run(InputStream body, long length, Runnable subscribed) throws IOException {
+        // A known short body gets a buffer of its size: small responses are the common case.
+        int size = length >= 0 && length < BUFFER_SIZE ? (int) Math.max(length, 1) : BUFFER_SIZE;
         subscriber.onSubscribe(this);
         subscribed.run();
         try {
@@ -91,7 +94,7 @@ final class SubscriberPump implements Flow.Subscription {
                     subscriber.onError(stop);
                     return;
                 }
-                byte[] buffer = new byte[BUFFER_SIZE]; // fresh each time: subscribers may keep what they get
+                byte[] buffer = new byte[size]; // fresh each time: subscribers may keep what they get
                 int n = body.read(buffer, 0, buffer.length);
                 if (n < 0) {
                     if (!isCancelled()) subscriber.onComplete();
