@@ -67,10 +67,20 @@ public final class DugongHttpClient extends HttpClient {
      * accepted; {@code priority} is ignored (HTTP/1.1 has none).
      */
     public interface Builder extends HttpClient.Builder {
-        /** Most connections per origin; default 4. @param n at least 1 @return this builder */
+        /**
+         * Most connections per origin; default 4.
+         *
+         * @param n at least 1
+         * @return this builder
+         */
         Builder maxConnectionsPerOrigin(int n);
 
-        /** Most requests in flight per connection; default 32. @param depth at least 1 @return this builder */
+        /**
+         * Most requests in flight per connection; default 32.
+         *
+         * @param depth at least 1
+         * @return this builder
+         */
         Builder pipelineDepth(int depth);
 
         @Override
@@ -244,7 +254,11 @@ public final class DugongHttpClient extends HttpClient {
         return sendAsync(request, responseBodyHandler);
     }
 
-    /** Not supported: dugong has no WebSocket. @throws UnsupportedOperationException always */
+    /**
+     * Not supported: dugong has no WebSocket.
+     *
+     * @throws UnsupportedOperationException always
+     */
     @Override
     public WebSocket.Builder newWebSocketBuilder() {
         throw new UnsupportedOperationException("DugongHttpClient does not support WebSocket");
