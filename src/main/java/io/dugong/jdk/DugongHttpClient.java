@@ -51,7 +51,9 @@ import javax.net.ssl.SSLParameters;
  * stops reading is read to its end and dropped so the connection can go on; WebSocket is not
  * supported. The {@code User-Agent} is dugong's unless the request sets one.
  *
- * <p>Threads: responses are read on the connections' own virtual threads; the futures of
+ * <p>Threads: responses are read on the connections' own virtual threads, which also run the
+ * subscriber's {@code onNext}/{@code onComplete} (as the JDK runs them on its own threads): a
+ * subscriber must not wait there for another response of the same client; the futures of
  * {@code sendAsync} complete on the {@link HttpClient.Builder#executor executor} (by default a new
  * virtual thread per completion), so dependent stages never run on a connection's thread.
  */

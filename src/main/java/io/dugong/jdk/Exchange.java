@@ -226,9 +226,15 @@ final class Exchange<T> {
         }
     }
 
+    /**
+     * Fails the result if it is not complete yet, and in any case stops the body (a streaming handler
+     * got its response before the body was read: a failure or {@code shutdownNow} afterwards still has
+     * to reach its subscriber) and abandons the hop, so the pipeline does not replay a request whose
+     * body was half delivered.
+     */
     private void fail(Throwable failure) {
         Throwable jdk = Failures.toJdk(failure);
-        if (!result.completeExceptionally(jdk)) return;
+        result.completeExceptionally(jdk);
         Hop hop = current;
         if (hop != null) {
             SubscriberPump pump = hop.pump;

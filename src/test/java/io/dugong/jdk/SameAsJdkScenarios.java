@@ -383,10 +383,12 @@ public final class SameAsJdkScenarios {
                 }, has("ok=1000")),
                 scenario("dependent stages run neither on a connection's thread nor on the caller's", (c, env, f) -> {
                     Thread caller = Thread.currentThread();
-                    Thread stage = c.sendAsync(req(env, "/bytes/100000").build(), BodyHandlers.ofString())
-                            .thenApply(r -> Thread.currentThread()).get(10, TimeUnit.SECONDS);
-                    f.add("on a dugong thread=" + stage.getName().startsWith("dugong-reader"))
-                            .add("on the caller=" + (stage == caller));
+                    CompletableFuture<Thread> stage = c.sendAsync(req(env, "/gate").build(), BodyHandlers.ofString())
+                            .thenApply(r -> Thread.currentThread());
+                    env.site().gate.countDown(); // the stage is registered before the response exists
+                    Thread ran = stage.get(10, TimeUnit.SECONDS);
+                    f.add("on a dugong thread=" + ran.getName().startsWith("dugong-reader"))
+                            .add("on the caller=" + (ran == caller));
                 }, has("on a dugong thread=false"), (b, env) -> b.executor(namedExecutor())),
                 scenario("sendAsync with a push promise handler", (c, env, f) -> f.response(c.sendAsync(req(env, "/text").build(),
                         BodyHandlers.ofString(), (initiating, push, accept) -> { }).get(10, TimeUnit.SECONDS)),
@@ -405,6 +407,15 @@ public final class SameAsJdkScenarios {
                     failing(f, () -> hanging.get(10, TimeUnit.SECONDS));
                     f.add("terminated=" + c.awaitTermination(Duration.ofSeconds(10)));
                 }, has("failed: java.io.IOException")),
+                scenario("shutdownNow stops a body being streamed", (c, env, f) -> {
+                    HttpResponse<InputStream> r = c.send(req(env, "/big/67108864").build(), BodyHandlers.ofInputStream());
+                    try (InputStream in = r.body()) {
+                        f.add("first byte=" + in.read());
+                        c.shutdownNow();
+                        failing(f, () -> in.readAllBytes());
+                    }
+                    f.add("terminated=" + c.awaitTermination(Duration.ofSeconds(10)));
+                }, has("terminated=true")),
                 scenario("close waits for a request in progress", (c, env, f) -> {
                     CompletableFuture<HttpResponse<String>> r = c.sendAsync(req(env, "/bytes/100000").build(), BodyHandlers.ofString());
                     c.close();

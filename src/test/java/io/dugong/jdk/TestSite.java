@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /auth                 401 Basic unless user:pass   /proxy-auth    407 (proxy) unless user:pass
  *   /cookie/set?k=v       Set-Cookie k=v               /cookie/echo   the Cookie header (or "none")
  *   /hang                 never answers                /truncated     Content-Length 100, 10 bytes, close
+ *   /gate                 answers once {@link #gate} is released
  *   /big/N                N bytes, 64 KiB writes, progress in {@link #bigWritten}
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
  * </pre>
@@ -47,6 +48,8 @@ public final class TestSite implements ScriptedServer.Handler {
     volatile Thread bigWriter;
     /** Released when the test ends: /hang waits on it. */
     final CountDownLatch release = new CountDownLatch(1);
+    /** Released by a scenario: /gate answers only then. */
+    final CountDownLatch gate = new CountDownLatch(1);
 
     @Override
     public void handle(ServerConnection c) throws Exception {
@@ -109,6 +112,10 @@ public final class TestSite implements ScriptedServer.Handler {
                 if (arg.equals("set")) c.sendResponse(200, bytes("set"), "Set-Cookie", query.replace("%3B", ";") + "; Path=/");
                 else c.sendResponse(200, bytes(String.join(" | ", r.headers("Cookie")).isEmpty() ? "none"
                         : String.join(" | ", r.headers("Cookie"))));
+            }
+            case "gate" -> {
+                gate.await();
+                c.sendResponse(200, bytes("through the gate"));
             }
             case "hang" -> {
                 release.await();
