@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dugong.testing.RecordedRequest;
 import io.dugong.testing.ScriptedServer;
+import io.dugong.testing.Tunnels;
 import io.dugong.testing.ServerConnection;
 import io.dugong.testing.TestCertificates;
 
@@ -123,40 +124,6 @@ class ProxyTest {
     // ------------------------------------------------------------------------------------------
     // HTTPS through a CONNECT tunnel (scripted proxy relaying to a TLS server)
 
-    /** Plays a proxy that accepts the CONNECT it has read, then relays bytes to 127.0.0.1:port. */
-    private static void acceptTunnelTo(ServerConnection c, int port) throws IOException {
-        c.send("HTTP/1.1 200 Connection established\r\nProxy-Agent: scripted\r\n\r\n");
-        try (Socket origin = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            InputStream fromOrigin = origin.getInputStream();
-            OutputStream toOrigin = origin.getOutputStream();
-            Thread back = Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[16 * 1024];
-                try {
-                    for (int n; (n = fromOrigin.read(buf)) >= 0; ) {
-                        c.send(Arrays.copyOf(buf, n));
-                    }
-                    c.shutdownOutput();
-                } catch (IOException ignored) {
-                    // one side went away: the tunnel ends
-                }
-            });
-            byte[] buf = new byte[16 * 1024];
-            try {
-                for (int n; (n = c.readAvailable(buf)) >= 0; ) {
-                    toOrigin.write(buf, 0, n);
-                }
-                origin.shutdownOutput();
-            } catch (IOException ignored) {
-                // one side went away: the tunnel ends
-            }
-            try {
-                back.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     @Test
     void httpsThroughAProxyOpensAConnectTunnelThenSpeaksTlsInside() throws Exception {
         CompletableFuture<RecordedRequest> connect = new CompletableFuture<>();
@@ -167,7 +134,7 @@ class ProxyTest {
         });
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  connect.complete(c.readRequestHead());
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).build()) {
@@ -195,7 +162,7 @@ class ProxyTest {
         });
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  connect.complete(c.readRequestHead());
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).proxyAuthorization(AUTH).build()) {
@@ -213,7 +180,7 @@ class ProxyTest {
                 .start(c -> assertThrows(IOException.class, c::handshake));
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  c.readRequestHead();
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).build()) {

@@ -128,7 +128,12 @@ final class Exchange<T> {
                 .execute(() -> {
                     if (hop.head.compareAndSet(0, 2)) fail(new HttpTimeoutException("request timed out"));
                 }));
-        CompletableFuture<Response<Outcome>> future = client.connections().via(proxy).sendAsync(sent, (h, body) -> read(hop, h, body));
+        CompletableFuture<Response<Outcome>> future;
+        try {
+            future = client.connections().via(proxy).sendAsync(sent, (h, body) -> read(hop, h, body));
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e); // a closed client, say: reported like any failure
+        }
         hop.future = future;
         if (result.isDone()) future.cancel(false);
         future.whenComplete((r, e) -> hopDone(hop, r, e));
@@ -244,15 +249,15 @@ final class Exchange<T> {
         }
     }
 
+    /**
+     * Marks the exchange finished once the result is in and the current hop settled. Called when
+     * either happens; a hop whose future is not assigned yet settles later through {@link #hopDone}.
+     */
     private void settleWhenHopDone() {
         if (!result.isDone()) return;
         Hop hop = current;
         CompletableFuture<?> f = hop == null ? null : hop.future;
-        if (f == null) {
-            finished.complete(null);
-        } else {
-            f.whenComplete((r, e) -> finished.complete(null));
-        }
+        if (hop == null || (f != null && f.isDone())) finished.complete(null);
     }
 
     /** The JDK's {@code ResponseInfo}. */

@@ -305,6 +305,11 @@ public final class SameAsJdkScenarios {
                 tls("an untrusted certificate fails the handshake", (c, env, f) -> failing(f,
                         () -> c.send(req(env, "/text").build(), BodyHandlers.ofString())),
                         has("failed: javax.net.ssl.SSLHandshakeException"), (b, env) -> b),
+                tls("https through a CONNECT tunnel of the ProxySelector's proxy", (c, env, f) -> {
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                    f.add("tunnels=" + env.tunnelLog());
+                }, has("body=hello dugong"), (b, env) -> b.sslContext(TestCertificates.get().clientContext())
+                        .proxy(ProxySelector.of(env.tunnelProxy()))),
                 tls("NORMAL does not follow https to http", (c, env, f) -> f.response(c.send(req(env,
                         "/redirect/302?to=http://127.0.0.1:1/text").build(), BodyHandlers.ofString())), has("status=302"),
                         (b, env) -> b.sslContext(TestCertificates.get().clientContext()).followRedirects(HttpClient.Redirect.NORMAL)));

@@ -2,13 +2,16 @@ package io.dugong.jdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dugong.testing.RecordedRequest;
 import io.dugong.testing.ScriptedServer;
+import io.dugong.testing.Tunnels;
 import io.dugong.testing.TestCertificates;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,7 +39,14 @@ class SameAsJdkTest {
         TestSite site = new TestSite();
         ScriptedServer.Builder b = ScriptedServer.builder();
         if (scenario.tls()) b.tls(TestCertificates.get().serverContext());
-        try (ScriptedServer server = b.start(site)) {
+        List<String> tunnelLog = new CopyOnWriteArrayList<>();
+        try (ScriptedServer server = b.start(site);
+             ScriptedServer proxy = ScriptedServer.start(c -> {
+                 RecordedRequest connect = c.readRequestHead();
+                 if (connect == null) return;
+                 tunnelLog.add(connect.method() + " " + connect.target().replaceAll(":[0-9]+$", ":<port>"));
+                 Tunnels.acceptTunnelTo(c, server.port());
+             })) {
             Scenario.Env env = new Scenario.Env() {
                 @Override
                 public URI uri(String pathAndQuery) {
@@ -51,6 +61,16 @@ class SameAsJdkTest {
                 @Override
                 public InetSocketAddress address() {
                     return new InetSocketAddress(server.host(), server.port());
+                }
+
+                @Override
+                public InetSocketAddress tunnelProxy() {
+                    return new InetSocketAddress(proxy.host(), proxy.port());
+                }
+
+                @Override
+                public List<String> tunnelLog() {
+                    return tunnelLog;
                 }
             };
             HttpClient client = scenario.config().apply(impl.builder(), env).build();

@@ -40,6 +40,12 @@ public record Scenario(String name, boolean tls, Config config, Action action, C
 
         /** host:port of the site, e.g. to use it as a proxy. */
         java.net.InetSocketAddress address();
+
+        /** host:port of a proxy that accepts {@code CONNECT} and tunnels to the site. */
+        java.net.InetSocketAddress tunnelProxy();
+
+        /** The proxy's log: the request line of each CONNECT it accepted. */
+        java.util.List<String> tunnelLog();
     }
 
     @Override

@@ -155,6 +155,16 @@ class JdkAdapterIT {
             public InetSocketAddress address() {
                 return new InetSocketAddress(nginx.host(), nginx.port(server));
             }
+
+            @Override
+            public InetSocketAddress tunnelProxy() {
+                throw new UnsupportedOperationException("no tunnelling proxy in front of nginx");
+            }
+
+            @Override
+            public List<String> tunnelLog() {
+                return List.of();
+            }
         };
         HttpClient client = scenario.config().apply(impl.builder(), env).build();
         Facts facts = new Facts();
