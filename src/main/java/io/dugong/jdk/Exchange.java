@@ -135,7 +135,9 @@ final class Exchange<T> {
             future = CompletableFuture.failedFuture(e); // a closed client, say: reported like any failure
         }
         hop.future = future;
-        if (result.isDone()) future.cancel(false);
+        // Abandoned while being sent (a timeout, a cancel): drop the hop. A successful result may
+        // already be in too: a streaming handler's response comes before sendAsync even returns.
+        if (result.isCompletedExceptionally()) future.cancel(false);
         future.whenComplete((r, e) -> hopDone(hop, r, e));
     }
 

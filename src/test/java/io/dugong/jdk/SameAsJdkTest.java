@@ -36,17 +36,28 @@ class SameAsJdkTest {
 
     /** Runs {@code scenario} with {@code impl} against a fresh site, returning what the application saw. */
     static List<String> run(Scenario scenario, Impl impl) throws Exception {
+        try {
+            return runOnce(scenario, impl);
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError(impl + " in '" + scenario.name() + "': " + e, e);
+        }
+    }
+
+    private static List<String> runOnce(Scenario scenario, Impl impl) throws Exception {
         TestSite site = new TestSite();
         ScriptedServer.Builder b = ScriptedServer.builder();
         if (scenario.tls()) b.tls(TestCertificates.get().serverContext());
         List<String> tunnelLog = new CopyOnWriteArrayList<>();
-        try (ScriptedServer server = b.start(site);
-             ScriptedServer proxy = ScriptedServer.start(c -> {
+        java.util.concurrent.atomic.AtomicInteger sitePort = new java.util.concurrent.atomic.AtomicInteger();
+        // The proxy is declared first so that it closes last: a tunnel ends once the site has closed its side.
+        try (ScriptedServer proxy = ScriptedServer.start(c -> {
                  RecordedRequest connect = c.readRequestHead();
                  if (connect == null) return;
                  tunnelLog.add(connect.method() + " " + connect.target().replaceAll(":[0-9]+$", ":<port>"));
-                 Tunnels.acceptTunnelTo(c, server.port());
-             })) {
+                 Tunnels.acceptTunnelTo(c, sitePort.get());
+             });
+             ScriptedServer server = b.start(site)) {
+            sitePort.set(server.port());
             Scenario.Env env = new Scenario.Env() {
                 @Override
                 public URI uri(String pathAndQuery) {
