@@ -8,19 +8,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dugong.testing.RecordedRequest;
 import io.dugong.testing.ScriptedServer;
-import io.dugong.testing.Tunnels;
 import io.dugong.testing.ServerConnection;
 import io.dugong.testing.TestCertificates;
+import io.dugong.testing.Tunnels;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
