@@ -3,6 +3,7 @@ package io.dugong.internal;
 import io.dugong.ConnectionClosedException;
 import io.dugong.ConnectionTimedOutException;
 import io.dugong.DnsUnavailableException;
+import io.dugong.Headers;
 import io.dugong.HostnameNotResolvableException;
 import io.dugong.InvalidResponseException;
 import io.dugong.ProxyTunnelException;
@@ -188,12 +189,21 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
         String statusLine = readTunnelLine(in);
         ResponseParser.Head status = new ResponseParser(TUNNEL_HEAD_LIMIT, TUNNEL_HEAD_LIMIT).parseStatusLine(statusLine);
         int used = statusLine.length();
+        Headers.Builder headers = Headers.builder(); // kept for the refusal: a Proxy-Authenticate, say
         for (String line; !(line = readTunnelLine(in)).isEmpty(); ) {
             used += line.length() + 2;
             if (used > TUNNEL_HEAD_LIMIT) throw new InvalidResponseException("the proxy's answer to CONNECT is too long");
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                try {
+                    headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                } catch (IllegalArgumentException malformed) {
+                    // a field the proxy got wrong does not hide its status
+                }
+            }
         }
         if (status.status() < 200 || status.status() > 299) {
-            throw new ProxyTunnelException(authority, status.status(), status.reason());
+            throw new ProxyTunnelException(authority, status.status(), status.reason(), headers.build());
         }
     }
 

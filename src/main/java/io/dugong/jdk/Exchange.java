@@ -2,6 +2,7 @@ package io.dugong.jdk;
 
 import io.dugong.BodyReader;
 import io.dugong.Headers;
+import io.dugong.ProxyTunnelException;
 import io.dugong.Request;
 import io.dugong.Response;
 import io.dugong.ResponseHead;
@@ -205,7 +206,12 @@ final class Exchange<T> {
     }
 
     private void hopDone(Hop hop, Response<Outcome> response, Throwable error) {
-        if (error != null) {
+        ProxyTunnelException refused = error == null ? null : tunnelRefusal(error);
+        if (refused != null) {
+            // As the JDK: a proxy refusing the tunnel is an answer, not a failure; the body is null.
+            result.complete(new JdkResponse<>(refused.status(), hop.request, hop.previous,
+                    HeaderMapping.toJdk(refused.headers()), null, null));
+        } else if (error != null) {
             fail(error);
         } else if (!result.isDone()) {
             Outcome o = response.body();
@@ -216,6 +222,13 @@ final class Exchange<T> {
             }
         }
         settleWhenHopDone();
+    }
+
+    private static ProxyTunnelException tunnelRefusal(Throwable error) {
+        for (Throwable c = error; c != null; c = c.getCause()) {
+            if (c instanceof ProxyTunnelException p) return p;
+        }
+        return null;
     }
 
     /** Sends the hop after a redirect or a challenge. */

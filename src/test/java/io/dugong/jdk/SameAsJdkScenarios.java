@@ -310,6 +310,11 @@ public final class SameAsJdkScenarios {
                     f.add("tunnels=" + env.tunnelLog());
                 }, has("body=hello dugong"), (b, env) -> b.sslContext(TestCertificates.get().clientContext())
                         .proxy(ProxySelector.of(env.tunnelProxy()))),
+                tls("a tunnel refused with 407 (the JDK does not send Basic credentials to tunnels)", (c, env, f) -> {
+                    env.site().refuseTunnels = true;
+                    failing(f, () -> f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString())));
+                }, has("407"), (b, env) -> b.sslContext(TestCertificates.get().clientContext())
+                        .proxy(ProxySelector.of(env.tunnelProxy())).authenticator(authenticator("user", "pass"))),
                 tls("NORMAL does not follow https to http", (c, env, f) -> f.response(c.send(req(env,
                         "/redirect/302?to=http://127.0.0.1:1/text").build(), BodyHandlers.ofString())), has("status=302"),
                         (b, env) -> b.sslContext(TestCertificates.get().clientContext()).followRedirects(HttpClient.Redirect.NORMAL)));

@@ -54,6 +54,10 @@ class SameAsJdkTest {
                  RecordedRequest connect = c.readRequestHead();
                  if (connect == null) return;
                  tunnelLog.add(connect.method() + " " + connect.target().replaceAll(":[0-9]+$", ":<port>"));
+                 if (site.refuseTunnels) {
+                     c.sendResponse(407, new byte[0], "Proxy-Authenticate", "Basic realm=\"proxy\"", "Connection", "close");
+                     return;
+                 }
                  Tunnels.acceptTunnelTo(c, sitePort.get());
              });
              ScriptedServer server = b.start(site)) {

@@ -48,6 +48,8 @@ public final class TestSite implements ScriptedServer.Handler {
     volatile Thread bigWriter;
     /** Released when the test ends: /hang waits on it. */
     final CountDownLatch release = new CountDownLatch(1);
+    /** Set by a scenario: the tunnelling proxy in front of the site answers CONNECT with 407. */
+    volatile boolean refuseTunnels;
     /** Released by a scenario: /gate answers only then. */
     final CountDownLatch gate = new CountDownLatch(1);
 
