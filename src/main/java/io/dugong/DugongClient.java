@@ -407,6 +407,7 @@ public final class DugongClient implements AutoCloseable {
                 .headTimeout(config.headTimeout);
         if (config.sslContext != null && Origin.of(origin).tls()) b.tls(config.sslContext);
         if (config.proxy != null) b.proxy(config.proxy);
+        if (config.localAddress != null) b.localAddress(config.localAddress);
         return b.build();
     }
 
@@ -439,6 +440,7 @@ public final class DugongClient implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private SSLContext sslContext;
         private InetSocketAddress proxy;
+        private java.net.InetAddress localAddress;
         private Headers defaultHeaders = Headers.empty();
         private String userAgent = "dugong-java/0.1";
         private int maxRedirects;
@@ -563,6 +565,17 @@ public final class DugongClient implements AutoCloseable {
          */
         public Builder proxy(InetSocketAddress address) {
             this.proxy = address;
+            return this;
+        }
+
+        /**
+         * The local address connections are made from.
+         *
+         * @param address a local address of this machine, or null (the default: the system chooses)
+         * @return this builder
+         */
+        public Builder localAddress(java.net.InetAddress address) {
+            this.localAddress = address;
             return this;
         }
 

@@ -83,7 +83,7 @@ public final class HttpConnection implements AutoCloseable {
         this.host = b.host;
         this.port = b.port != 0 ? b.port : b.tls != null ? 443 : 80;
         Connector connector = new Connector(host, port, b.tls, b.tlsParameters, b.verifyHostname, b.proxy,
-                b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts);
+                b.proxyAuthorization, b.connectTimeout, b.dnsTestHosts, b.localAddress);
         this.timeout = b.timeout;
         this.headTimeout = b.headTimeout;
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
@@ -581,6 +581,7 @@ public final class HttpConnection implements AutoCloseable {
         private int headerBlockLimit = DEFAULT_HEADER_BLOCK_LIMIT;
         private int maxHeaderFields = DEFAULT_MAX_HEADER_FIELDS;
         private List<String> dnsTestHosts = List.of("www.google.com", "www.iana.org", "www.debian.org");
+        private java.net.InetAddress localAddress;
 
         private Builder(String host) {
             Objects.requireNonNull(host, "host");
@@ -784,6 +785,17 @@ public final class HttpConnection implements AutoCloseable {
          */
         public Builder dnsTestHosts(List<String> hosts) {
             this.dnsTestHosts = List.copyOf(hosts);
+            return this;
+        }
+
+        /**
+         * The local address to connect from.
+         *
+         * @param address a local address of this machine, or null (the default: the system chooses)
+         * @return this builder
+         */
+        public Builder localAddress(java.net.InetAddress address) {
+            this.localAddress = address;
             return this;
         }
 

@@ -13,6 +13,7 @@ public class ProxyTunnelException extends IOException {
     private final int status;
     /** The proxy's reason phrase. */
     private final String reason;
+    private final transient Headers headers;
 
     /**
      * Creates the exception.
@@ -22,9 +23,27 @@ public class ProxyTunnelException extends IOException {
      * @param reason the proxy's reason phrase
      */
     public ProxyTunnelException(String target, int status, String reason) {
+        this(target, status, reason, Headers.empty());
+    }
+
+    /**
+     * Creates the exception with the headers of the proxy's answer.
+     *
+     * @param target  the {@code host:port} the tunnel was for
+     * @param status  the proxy's status code
+     * @param reason  the proxy's reason phrase
+     * @param headers the proxy's response headers (e.g. {@code Proxy-Authenticate})
+     */
+    public ProxyTunnelException(String target, int status, String reason, Headers headers) {
         super("the proxy refused a tunnel to " + target + ": " + status + " " + reason);
         this.status = status;
         this.reason = reason;
+        this.headers = headers;
+    }
+
+    /** The headers of the proxy's answer (empty if not known). */
+    public Headers headers() {
+        return headers == null ? Headers.empty() : headers;
     }
 
     /**

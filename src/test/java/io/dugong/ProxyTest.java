@@ -10,16 +10,14 @@ import io.dugong.testing.RecordedRequest;
 import io.dugong.testing.ScriptedServer;
 import io.dugong.testing.ServerConnection;
 import io.dugong.testing.TestCertificates;
+import io.dugong.testing.Tunnels;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,40 +121,6 @@ class ProxyTest {
     // ------------------------------------------------------------------------------------------
     // HTTPS through a CONNECT tunnel (scripted proxy relaying to a TLS server)
 
-    /** Plays a proxy that accepts the CONNECT it has read, then relays bytes to 127.0.0.1:port. */
-    private static void acceptTunnelTo(ServerConnection c, int port) throws IOException {
-        c.send("HTTP/1.1 200 Connection established\r\nProxy-Agent: scripted\r\n\r\n");
-        try (Socket origin = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            InputStream fromOrigin = origin.getInputStream();
-            OutputStream toOrigin = origin.getOutputStream();
-            Thread back = Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[16 * 1024];
-                try {
-                    for (int n; (n = fromOrigin.read(buf)) >= 0; ) {
-                        c.send(Arrays.copyOf(buf, n));
-                    }
-                    c.shutdownOutput();
-                } catch (IOException ignored) {
-                    // one side went away: the tunnel ends
-                }
-            });
-            byte[] buf = new byte[16 * 1024];
-            try {
-                for (int n; (n = c.readAvailable(buf)) >= 0; ) {
-                    toOrigin.write(buf, 0, n);
-                }
-                origin.shutdownOutput();
-            } catch (IOException ignored) {
-                // one side went away: the tunnel ends
-            }
-            try {
-                back.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     @Test
     void httpsThroughAProxyOpensAConnectTunnelThenSpeaksTlsInside() throws Exception {
         CompletableFuture<RecordedRequest> connect = new CompletableFuture<>();
@@ -167,7 +131,7 @@ class ProxyTest {
         });
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  connect.complete(c.readRequestHead());
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).build()) {
@@ -195,7 +159,7 @@ class ProxyTest {
         });
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  connect.complete(c.readRequestHead());
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).proxyAuthorization(AUTH).build()) {
@@ -213,7 +177,7 @@ class ProxyTest {
                 .start(c -> assertThrows(IOException.class, c::handshake));
              ScriptedServer proxy = ScriptedServer.start(c -> {
                  c.readRequestHead();
-                 acceptTunnelTo(c, origin.port());
+                 Tunnels.acceptTunnelTo(c, origin.port());
              });
              HttpConnection conn = HttpConnection.builder("localhost").port(origin.port()).tls(trustingClient)
                      .proxy(addressOf(proxy)).build()) {

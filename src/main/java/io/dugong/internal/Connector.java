@@ -3,6 +3,7 @@ package io.dugong.internal;
 import io.dugong.ConnectionClosedException;
 import io.dugong.ConnectionTimedOutException;
 import io.dugong.DnsUnavailableException;
+import io.dugong.Headers;
 import io.dugong.HostnameNotResolvableException;
 import io.dugong.InvalidResponseException;
 import io.dugong.ProxyTunnelException;
@@ -49,10 +50,18 @@ import javax.net.ssl.SSLSocket;
  * @param proxyAuthorization  the Proxy-Authorization value for the tunnel, or null
  * @param connectTimeout      the limit for the whole opening, or null for none
  * @param dnsTestHosts        names that should resolve whenever DNS works
+ * @param localAddress        the local address to bind before connecting, or null for the system's choice
  */
 public record Connector(String host, int port, SSLContext tls, SSLParameters tlsParameters, boolean verifyHostname,
                         InetSocketAddress proxy, String proxyAuthorization, Duration connectTimeout,
-                        List<String> dnsTestHosts) {
+                        List<String> dnsTestHosts, InetAddress localAddress) {
+
+    /** A connector that lets the system choose the local address. */
+    public Connector(String host, int port, SSLContext tls, SSLParameters tlsParameters, boolean verifyHostname,
+                     InetSocketAddress proxy, String proxyAuthorization, Duration connectTimeout,
+                     List<String> dnsTestHosts) {
+        this(host, port, tls, tlsParameters, verifyHostname, proxy, proxyAuthorization, connectTimeout, dnsTestHosts, null);
+    }
 
     private static final int TUNNEL_HEAD_LIMIT = 64 * 1024;
 
@@ -153,6 +162,7 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
             Socket socket = tls != null ? new TlsTcpSocket() : new Socket();
             try {
                 socket.setTcpNoDelay(true); // pipelined requests must not wait for ACKs of earlier ones
+                if (localAddress != null) socket.bind(new InetSocketAddress(localAddress, 0));
                 socket.connect(new InetSocketAddress(address, dialPort), millis(deadline, "connecting to " + address));
                 return socket;
             } catch (SocketTimeoutException e) {
@@ -184,12 +194,21 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
         String statusLine = readTunnelLine(in);
         ResponseParser.Head status = ResponseParser.parseStatusLine(statusLine);
         int used = statusLine.length();
+        Headers.Builder headers = Headers.builder(); // kept for the refusal: a Proxy-Authenticate, say
         for (String line; !(line = readTunnelLine(in)).isEmpty(); ) {
             used += line.length() + 2;
             if (used > TUNNEL_HEAD_LIMIT) throw new InvalidResponseException("the proxy's answer to CONNECT is too long");
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                try {
+                    headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                } catch (IllegalArgumentException malformed) {
+                    // a field the proxy got wrong does not hide its status
+                }
+            }
         }
         if (status.status() < 200 || status.status() > 299) {
-            throw new ProxyTunnelException(authority, status.status(), status.reason());
+            throw new ProxyTunnelException(authority, status.status(), status.reason(), headers.build());
         }
     }
 

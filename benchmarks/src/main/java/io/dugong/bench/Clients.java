@@ -1,12 +1,14 @@
 package io.dugong.bench;
 
 import io.dugong.DugongClient;
+import io.dugong.Headers;
 import io.dugong.HttpConnection;
 import io.dugong.Pipeline;
 import io.dugong.PipelineOptions;
 import io.dugong.Request;
 import io.dugong.Response;
 import io.dugong.ResponseHead;
+import io.dugong.jdk.DugongHttpClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -106,6 +108,13 @@ final class Clients {
                     List.of(new Variant("JDK HttpClient", c -> jdk(origin))),
                     new Variant("JDK HttpClient", c -> jdk(origin)),
                     List.of(new Variant("JDK HttpClient", c -> jdk(origin))));
+            case "dugong-jdk" -> new Family(name, "DugongHttpClient (java.net.http API, 1 conn, sendAsync)", depths,
+                    (depth, n, path, len) -> jdkAdapterRun(origin, depth, n, path, len),
+                    List.of(new Variant("DugongHttpClient (default: 4 conn x depth 32)",
+                            c -> jdkApi(DugongHttpClient.newHttpClient(), origin))),
+                    new Variant("DugongHttpClient", c -> jdkApi(DugongHttpClient.newHttpClient(), origin)),
+                    List.of(new Variant("DugongHttpClient (default: 4 conn x depth 32)",
+                            c -> jdkApi(DugongHttpClient.newHttpClient(), origin))));
             case "apache-classic" -> new Family(name, "Apache HttpClient 5 classic (sequential)", seq,
                     (depth, n, path, len) -> sequential(apacheClassic(origin, 1), n, path, len),
                     List.of(new Variant("Apache HttpClient 5 classic (pool = threads)", c -> apacheClassic(origin, c))),
@@ -125,7 +134,7 @@ final class Clients {
         };
     }
 
-    static final List<String> FAMILIES = List.of("raw", "dugong-connection", "dugong-pipeline", "dugong-client", "jdk",
+    static final List<String> FAMILIES = List.of("raw", "dugong-connection", "dugong-pipeline", "dugong-client", "dugong-jdk", "jdk",
             "apache-classic", "apache-async", "okhttp");
 
     // ---------------------------------------------------------------------------------------------
@@ -263,8 +272,25 @@ final class Clients {
     // ---------------------------------------------------------------------------------------------
     // Other clients
 
+    /**
+     * {@code n} GETs through {@link DugongHttpClient#sendAsync} on one connection, at most {@code depth}
+     * in flight ({@code sendAsync} blocks while the pipeline is full).
+     */
+    private static double jdkAdapterRun(URI origin, int depth, int n, String path, int len) throws Exception {
+        try (HttpClient client = DugongHttpClient.newBuilder().maxConnectionsPerOrigin(1).pipelineDepth(depth).build()) {
+            HttpRequest request = HttpRequest.newBuilder(origin.resolve(path)).build();
+            Request asDugong = Request.get(origin.resolve(path));
+            return submitAll(() -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                    .thenApply(r -> new Response<>(asDugong, r.statusCode(), "", Headers.empty(), r.body())), n, len);
+        }
+    }
+
     private static Shared jdk(URI origin) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        return jdkApi(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), origin);
+    }
+
+    /** The java.net.http code of the JDK rows, run on {@code client} (the JDK's own or DugongHttpClient). */
+    private static Shared jdkApi(HttpClient client, URI origin) {
         return new Shared() {
             @Override
             public int get(String path) throws Exception {
