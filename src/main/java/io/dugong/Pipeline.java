@@ -158,6 +158,8 @@ public final class Pipeline implements AutoCloseable {
         boolean continueDecided;
         /** The sender is done with the body held for 100 (sent, failed, or not needed). */
         boolean bodyDone;
+        /** Written while another request was in flight on the connection: pipelined. */
+        boolean pipelined;
 
         Attempt(Call<?> call) {
             this.call = call;
@@ -652,6 +654,7 @@ public final class Pipeline implements AutoCloseable {
                         // Only a call sent with nothing else unsettled may open a new connection: then no
                         // replay of an older call can still be added behind it.
                         mayReconnect = sent.isEmpty();
+                        c.attempt.pipelined = !sent.isEmpty();
                         sent.addLast(c);
                         flushNow = sent.size() >= limit || c.exclusive || (retries.isEmpty() && queued.isEmpty())
                                 || (retries.isEmpty() ? queued.peek() : retries.peek()).exclusive;
@@ -879,14 +882,20 @@ public final class Pipeline implements AutoCloseable {
                 || error instanceof UnansweredRequestException || connection == closedByUs) {
             return; // a timeout, our own close, or a close the server announced: not a sign against pipelining
         }
+        // Every request unsettled is on this connection (a new one waits until they are settled); those
+        // written behind another are the pipelined ones the server dropped.
+        int pipelined = 0;
         int unanswered;
         lock.lock();
         try {
             unanswered = sent.size();
+            for (Call<?> c : sent) {
+                if (c.attempt != null && c.attempt.pipelined) pipelined++;
+            }
         } finally {
             lock.unlock();
         }
-        if (unanswered > 1) events.closedWithPipelinedUnanswered(unanswered, error.getMessage());
+        if (pipelined > 0) events.closedWithPipelinedUnanswered(unanswered, error.getMessage());
     }
 
     private void awaitBodySent(Attempt attempt) {
@@ -908,7 +917,11 @@ public final class Pipeline implements AutoCloseable {
         // A request the server announced it would not process costs no retry: with a deep pipeline, many
         // may be sent on a connection the server closes (nginx's keepalive_requests, say).
         boolean unprocessed = error instanceof NotProcessedException;
-        boolean replay = error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException)
+        // A malformed response may be the tail of the one before (a body on a HEAD answer, say): the
+        // connection is closed and an idempotent request is sent again rather than failed.
+        boolean lostResponse = (error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException))
+                || error instanceof InvalidResponseException;
+        boolean replay = lostResponse
                 && IDEMPOTENT.contains(call.request.method()) && call.request.body().replayable()
                 && (unprocessed || call.attempts <= options.retries());
         boolean reached;
