@@ -38,7 +38,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * are replayed on a new connection, in their original order, if their method is idempotent and their
  * retry budget allows; the rest fail with {@link UnansweredRequestException}, which says whether the
  * request may have reached the server. A request that times out fails with
- * {@link ConnectionTimedOutException}; the requests behind it are replayed.
+ * {@link ConnectionTimedOutException}; the requests behind it are replayed. A malformed response (which
+ * may be the leftover of the one before, such as a body sent with a HEAD answer) closes the connection:
+ * it is never taken as the answer to the next request; an idempotent request it was read for is
+ * replayed like one whose connection ended. A body that cannot be replayed
+ * ({@link Body#ofInputStream}) is never sent twice.
  *
  * <p><b>Threads.</b> The futures are completed on the reader thread: stages attached with the
  * non-async {@code CompletableFuture} methods run there, so keep them short and non-blocking (or use
