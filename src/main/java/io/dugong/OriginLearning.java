@@ -15,8 +15,9 @@ import java.util.function.LongSupplier;
  * of such closes, is forgotten after the expiry, so an origin that was fixed (or a network path that
  * changed) is tried again. A mode forced with {@link DugongClient#pipelining} overrides all this.
  *
- * <p>Called from many pipelines' reader threads and from senders picking a connection: the state is
- * guarded by a lock held for a few field updates only.
+ * <p>Called for every request (picking a connection) and every response (on the pipelines' reader
+ * threads), so the common cases read volatile fields only: the depth, and, once nothing is left to
+ * learn from a normal response, the answer count. Changes take a lock held for a few field updates.
  */
 final class OriginLearning {
     private static final System.Logger LOG = System.getLogger("io.dugong");
@@ -35,7 +36,13 @@ final class OriginLearning {
     private int depth;
     /** Correct responses in a row since the depth last changed. */
     private int streak;
-    private long responses;
+    private final java.util.concurrent.atomic.LongAdder responses = new java.util.concurrent.atomic.LongAdder();
+    /** The depth now, for readers that take no lock. Written with lock held. */
+    private volatile int currentDepth;
+    /** When a fallback expires (clock), or 0 if there is none. Written with lock held. */
+    private volatile long fallbackExpiresAt;
+    /** Whether a normal response (HTTP/1.1, no close) teaches nothing: a forced mode, or a verdict reached. */
+    private volatile boolean settled;
     private int unansweredCloses;
     /** When the first of {@link #unansweredCloses} happened (clock), for forgetting them. */
     private long closesSince;
@@ -52,21 +59,33 @@ final class OriginLearning {
         this.expiryNanos = expiry.toNanos();
         this.clock = clock;
         startLearning("no response yet");
+        publish();
     }
 
     /** The most requests in flight per connection now. */
     int depth() {
-        lock.lock();
-        try {
-            expireIfDue(clock.getAsLong());
-            return switch (mode) {
-                case OFF -> 1;
-                case ON -> maxDepth;
-                case AUTO -> depth;
-            };
-        } finally {
-            lock.unlock();
+        long expires = fallbackExpiresAt;
+        if (expires != 0 && clock.getAsLong() - expires >= 0) {
+            lock.lock();
+            try {
+                expireIfDue(clock.getAsLong());
+            } finally {
+                lock.unlock();
+            }
         }
+        return currentDepth;
+    }
+
+    /** With lock held: publishes the state for the lock-free readers. */
+    private void publish() {
+        currentDepth = switch (mode) {
+            case OFF -> 1;
+            case ON -> maxDepth;
+            case AUTO -> depth;
+        };
+        settled = mode != DugongClient.Mode.AUTO || verdict != OriginStats.Verdict.LEARNING;
+        fallbackExpiresAt = mode == DugongClient.Mode.AUTO && verdict == OriginStats.Verdict.KEEP_ALIVE
+                ? decidedNanos + expiryNanos : 0;
     }
 
     /** Forces a mode; back to {@code AUTO} starts learning afresh. */
@@ -75,6 +94,7 @@ final class OriginLearning {
         try {
             mode = newMode;
             if (newMode == DugongClient.Mode.AUTO) startLearning("set to AUTO");
+            publish();
             log("mode set to " + newMode);
         } finally {
             lock.unlock();
@@ -83,9 +103,11 @@ final class OriginLearning {
 
     /** See {@link PipelineEvents#answered}. */
     void answered(ResponseFacts facts, boolean firstOnConnection) {
+        responses.increment();
+        boolean normal = facts.minorVersion() != 0 && !facts.closeAnnounced();
+        if (settled && (normal || currentDepth == 1)) return; // nothing to learn: no lock
         lock.lock();
         try {
-            responses++;
             if (mode != DugongClient.Mode.AUTO || verdict == OriginStats.Verdict.KEEP_ALIVE) return;
             if (facts.minorVersion() == 0) {
                 fallBack("it answers HTTP/1.0");
@@ -102,6 +124,7 @@ final class OriginLearning {
                 }
             }
         } finally {
+            publish();
             lock.unlock();
         }
     }
@@ -125,6 +148,7 @@ final class OriginLearning {
                 log(reason);
             }
         } finally {
+            publish();
             lock.unlock();
         }
     }
@@ -137,6 +161,7 @@ final class OriginLearning {
                 fallBack("it answered out of protocol (" + why + ")");
             }
         } finally {
+            publish();
             lock.unlock();
         }
     }
@@ -145,12 +170,13 @@ final class OriginLearning {
         lock.lock();
         try {
             expireIfDue(clock.getAsLong());
+            long answered = responses.sum();
             return switch (mode) {
                 case OFF -> new OriginStats(origin, mode, OriginStats.Verdict.KEEP_ALIVE, 1, "forced OFF",
-                        responses, unansweredCloses, decidedAt);
+                        answered, unansweredCloses, decidedAt);
                 case ON -> new OriginStats(origin, mode, OriginStats.Verdict.PIPELINING, maxDepth, "forced ON",
-                        responses, unansweredCloses, decidedAt);
-                case AUTO -> new OriginStats(origin, mode, verdict, depth, reason, responses, unansweredCloses, decidedAt);
+                        answered, unansweredCloses, decidedAt);
+                case AUTO -> new OriginStats(origin, mode, verdict, depth, reason, answered, unansweredCloses, decidedAt);
             };
         } finally {
             lock.unlock();
@@ -173,8 +199,9 @@ final class OriginLearning {
 
     /** A fallback older than the expiry is forgotten: the origin is learnt afresh. */
     private void expireIfDue(long now) {
-        if (verdict == OriginStats.Verdict.KEEP_ALIVE && now - decidedNanos >= expiryNanos) {
+        if (verdict == OriginStats.Verdict.KEEP_ALIVE && decidedNanos != 0 && now - decidedNanos >= expiryNanos) {
             startLearning("the fallback (" + reason + ") expired");
+            publish();
             log(reason);
         }
     }

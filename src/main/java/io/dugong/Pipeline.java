@@ -610,12 +610,14 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (call.future.completeExceptionally(timeout) && wasSent) {
+        if (wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
-            // replayed (or failed) on a new one by the usual rules instead of waiting.
+            // replayed (or failed) on a new one by the usual rules instead of waiting. Closed before the
+            // caller hears of the timeout, so a request it sends next cannot go on the old connection.
             closedByUs = conn.currentTransport();
             conn.disconnect();
         }
+        call.future.completeExceptionally(timeout);
     }
 
     // ------------------------------------------------------------------------------------------
