@@ -348,4 +348,21 @@ class PipeliningSafetyTest {
             assertEquals(OriginStats.Verdict.LEARNING, client.originStats(server.uri()).verdict());
         }
     }
+
+    @Test
+    void nonIdempotentMethodsExpectContinueAndBodiesReadOnceGoAloneUnlessTheMethodIsOptedIn() {
+        URI u = URI.create("http://example.org/x");
+        assertTrue(DugongClient.sentAlone(Request.post(u, new byte[]{1}), false));
+        assertTrue(DugongClient.sentAlone(Request.builder("PATCH", u).body(new byte[]{1}).build(), false));
+        assertTrue(DugongClient.sentAlone(Request.put(u, new byte[]{1}).withExpect100(), false));
+        assertTrue(DugongClient.sentAlone(Request.put(u, new byte[]{1}).withExpect100(), true));
+        assertTrue(DugongClient.sentAlone(Request.builder("PUT", u)
+                .body(Body.ofInputStream(new ByteArrayInputStream(new byte[]{1}), 1)).build(), true));
+
+        assertTrue(!DugongClient.sentAlone(Request.get(u), false));
+        assertTrue(!DugongClient.sentAlone(Request.put(u, new byte[]{1}), false));
+        assertTrue(!DugongClient.sentAlone(Request.builder("PUT", u).body(Body.ofStream(
+                () -> new ByteArrayInputStream(new byte[]{1}), 1)).build(), false));
+        assertTrue(!DugongClient.sentAlone(Request.post(u, new byte[]{1}), true));
+    }
 }
