@@ -120,9 +120,7 @@ public final class DugongClient implements AutoCloseable {
                 Pipeline best = leastLoaded(now, null, true);
                 boolean mayOpen = pipelines.size() < config.maxConnectionsPerOrigin;
                 if (mayOpen && (best == null || best.load() > 0)) {
-                    best = Pipeline.open(connectionTo(uri), config.pipelineOptions(), this);
-                    best.inFlightLimit(appliedDepth);
-                    pipelines.add(best);
+                    best = openPipeline();
                 } else if (best == null) {
                     best = leastLoaded(now, null, false);
                 }
@@ -131,6 +129,14 @@ public final class DugongClient implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** With lock held: a new pipeline of the pool (it connects with its first request), at the learnt depth. */
+        private Pipeline openPipeline() {
+            Pipeline p = Pipeline.open(connectionTo(uri), config.pipelineOptions(), this);
+            p.inFlightLimit(appliedDepth);
+            pipelines.add(p);
+            return p;
         }
 
         /** With lock held: the least-loaded pipeline other than {@code except}, skipping stalled ones if asked. */
@@ -171,9 +177,7 @@ public final class DugongClient implements AutoCloseable {
                     if (!stalled(stuck, now) || stuck.unsent() == 0 || !stuck.isOpen()) continue;
                     Pipeline target = leastLoaded(now, stuck, true);
                     if ((target == null || target.load() > 0) && pipelines.size() < config.maxConnectionsPerOrigin) {
-                        target = Pipeline.open(connectionTo(uri), config.pipelineOptions(), this);
-                        target.inFlightLimit(appliedDepth);
-                        pipelines.add(target);
+                        target = openPipeline();
                     }
                     if (target == null) continue;
                     lastUsed.put(target, now);

@@ -61,6 +61,15 @@ class PipeliningSafetyTest {
         return answered;
     }
 
+    /** The client learnt not to pipeline to {@code origin}, for a reason that says {@code why}. */
+    private static OriginStats assertFellBackToKeepAlive(DugongClient client, URI origin, String why) {
+        OriginStats stats = client.originStats(origin);
+        assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
+        assertEquals(1, stats.depth(), stats.toString());
+        assertTrue(stats.reason().contains(why), stats.reason());
+        return stats;
+    }
+
     /** Answers with the request target as the body. */
     private static void echo(ServerConnection c, RecordedRequest r, String... headers) throws Exception {
         c.sendResponse(200, r.target().getBytes(StandardCharsets.ISO_8859_1), headers);
@@ -77,10 +86,7 @@ class PipeliningSafetyTest {
             List<CompletableFuture<Response<String>>> futures = getAll(client, server.uri(), 50);
 
             assertEquals(50, answeredOwnOrFailedByRule(futures));
-            OriginStats stats = client.originStats(server.uri());
-            assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
-            assertEquals(1, stats.depth());
-            assertTrue(stats.reason().contains("HTTP/1.0"), stats.reason());
+            assertFellBackToKeepAlive(client, server.uri(), "HTTP/1.0");
         }
     }
 
@@ -95,9 +101,7 @@ class PipeliningSafetyTest {
             List<CompletableFuture<Response<String>>> futures = getAll(client, server.uri(), 50);
 
             assertEquals(50, answeredOwnOrFailedByRule(futures));
-            OriginStats stats = client.originStats(server.uri());
-            assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
-            assertTrue(stats.reason().contains("Connection: close on the first response"), stats.reason());
+            assertFellBackToKeepAlive(client, server.uri(), "Connection: close on the first response");
         }
     }
 
@@ -119,9 +123,7 @@ class PipeliningSafetyTest {
             List<CompletableFuture<Response<String>>> futures = getAll(client, server.uri(), REQUESTS);
 
             int answered = answeredOwnOrFailedByRule(futures);
-            OriginStats stats = client.originStats(server.uri());
-            assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
-            assertTrue(stats.reason().contains("connections with pipelined requests unanswered"), stats.reason());
+            assertFellBackToKeepAlive(client, server.uri(), "connections with pipelined requests unanswered");
             assertEquals(REQUESTS, answered, "every GET is answered within its retries here");
         }
     }
@@ -137,9 +139,7 @@ class PipeliningSafetyTest {
             List<CompletableFuture<Response<String>>> futures = getAll(client, server.uri(), REQUESTS);
 
             int answered = answeredOwnOrFailedByRule(futures);
-            OriginStats stats = client.originStats(server.uri());
-            assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
-            assertEquals(1, stats.depth());
+            OriginStats stats = assertFellBackToKeepAlive(client, server.uri(), "connections with pipelined requests unanswered");
             assertTrue(stats.unansweredCloses() > DugongClient.DEFAULT_MAX_UNANSWERED_CLOSES, stats.toString());
             assertTrue(answered > 0);
         }
@@ -185,9 +185,7 @@ class PipeliningSafetyTest {
             assertEquals(200, head.get().status());
             assertEquals("", head.get().body());
             assertEquals("/a", get.get().body(), "replayed on a new connection, not given the HEAD answer's leftovers");
-            OriginStats stats = client.originStats(server.uri());
-            assertEquals(OriginStats.Verdict.KEEP_ALIVE, stats.verdict(), stats.toString());
-            assertTrue(stats.reason().contains("out of protocol"), stats.reason());
+            assertFellBackToKeepAlive(client, server.uri(), "out of protocol");
         }
     }
 
