@@ -262,8 +262,9 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * A builder with defaults: 4 connections per origin, depth 32, 3 retries; timeouts of 10 s to
-     * connect, 30 s of inactivity per read or write, 60 s for a response head; no request timeout.
+     * A builder with defaults: 4 connections per origin, depth 32 (learnt per origin from 2), 3 retries;
+     * timeouts of 10 s to connect, 30 s of inactivity per read or write, 60 s for a response head; no
+     * request timeout; head-of-line relief after 1 s without a byte or 1 MiB of body.
      *
      * @return the builder
      */
@@ -309,6 +310,7 @@ public final class DugongClient implements AutoCloseable {
      * @param origin any http or https URI of the origin (only scheme, host and port count)
      * @param mode   the mode
      * @return this client
+     * @throws IllegalArgumentException if {@code origin} is not an http or https URI with a host
      */
     public DugongClient pipelining(URI origin, Mode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -324,6 +326,7 @@ public final class DugongClient implements AutoCloseable {
      *
      * @param origin any http or https URI of the origin (only scheme, host and port count)
      * @return a snapshot
+     * @throws IllegalArgumentException if {@code origin} is not an http or https URI with a host
      */
     public OriginStats originStats(URI origin) {
         return poolOf(origin).learning.stats();
