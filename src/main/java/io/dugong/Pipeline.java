@@ -129,6 +129,8 @@ public final class Pipeline implements AutoCloseable {
         Attempt attempt;
         /** Whether any byte of any attempt may have left (what a failure reports). */
         boolean mayHaveReached;
+        /** Failed by its request timeout ({@link CallFuture#expire}): never replayed, even before its future says so. */
+        boolean expired;
         /**
          * Sent only with nothing else in flight, and nothing sent behind it until it is answered
          * (RFC 9112 §9.3.2): a non-idempotent request, a 100-continue, a body that cannot be replayed.
@@ -604,6 +606,7 @@ public final class Pipeline implements AutoCloseable {
         lock.lock();
         try {
             if (call.future.isDone()) return;
+            call.expired = true;
             boolean unsent = queued.remove(call) | retries.remove(call);
             if (unsent) roomOrClosed.signal();
             wasSent = !unsent && sent.contains(call);
@@ -931,13 +934,15 @@ public final class Pipeline implements AutoCloseable {
                 && IDEMPOTENT.contains(call.request.method()) && call.request.body().replayable()
                 && (unprocessed || call.attempts <= options.retries());
         boolean reached;
+        boolean expired;
         lock.lock();
         try {
             sent.remove(call);
             attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
             call.mayHaveReached = true;
             reached = true;
-            if (replay && state != State.CLOSED && !call.future.isDone()) {
+            expired = call.expired;
+            if (replay && state != State.CLOSED && !call.future.isDone() && !call.expired) {
                 if (unprocessed) call.attempts--;
                 call.attempt = null;
                 retries.add(call); // in their original order, ahead of everything not yet sent
@@ -948,6 +953,7 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (expired) return; // its timeout is its failure (expire completes it; the close was ours)
         if (error instanceof ConnectionClosedException closed && !(error instanceof UnansweredRequestException)) {
             String why = !IDEMPOTENT.contains(call.request.method())
                     ? "the connection ended and " + call.request.method() + " is not idempotent, so it is not replayed"
