@@ -343,6 +343,7 @@ public final class DugongClient implements AutoCloseable {
      * {@link UnansweredRequestException}, which says whether it may have reached the server), and
      * requests with {@code Expect: 100-continue} or a body that cannot be replayed still go alone.
      *
+     * @param <T>        the body type
      * @param request    the request
      * @param bodyReader reads the response body
      * @return the response, when it comes
@@ -354,6 +355,7 @@ public final class DugongClient implements AutoCloseable {
     /**
      * The blocking form of {@link #sendPipelinedAsync}.
      *
+     * @param <T>        the body type
      * @param request    the request
      * @param bodyReader reads the response body
      * @return the response
