@@ -18,6 +18,9 @@ import java.util.OptionalLong;
  *   <li>{@link #ofStream(StreamSource, long)} and {@link #ofStream(StreamSource)} — bytes pulled from a
  *       stream by the connection itself (with a known length, or chunked); the source is opened again
  *       when a {@code Pipeline} replays the request.</li>
+ *   <li>{@link #ofInputStream(java.io.InputStream, long)} — bytes read once from a stream the caller
+ *       opened: such a request cannot be replayed, so a {@link DugongClient} never pipelines it behind
+ *       others.</li>
  * </ul>
  */
 public sealed interface Body {
@@ -92,6 +95,38 @@ public sealed interface Body {
         return new Streamed(source, -1);
     }
 
+    /**
+     * A body of exactly {@code length} bytes read from {@code in}, once: the request cannot be replayed
+     * after a connection failure (it fails instead), and a {@link DugongClient} sends it only on a
+     * connection with nothing else in flight. Prefer {@link #ofStream(StreamSource, long)} when the
+     * stream can be opened again.
+     *
+     * @param in     the stream, read from its current position; not closed here
+     * @param length the Content-Length to announce; the stream must supply exactly this many bytes
+     * @return the body
+     */
+    static Body ofInputStream(java.io.InputStream in, long length) {
+        Objects.requireNonNull(in, "in");
+        if (length < 0) throw new IllegalArgumentException("body length must be >= 0, got " + length);
+        return new Streamed(new OneShotSource(in), length);
+    }
+
+    /**
+     * Whether the request can be sent again with the same body after a failed attempt: false for
+     * {@link #ofInputStream} bodies, and for {@link #following} and {@link #chunked} ones, which the
+     * caller writes.
+     *
+     * @return whether the body can be sent again
+     */
+    default boolean replayable() {
+        return switch (this) {
+            case Streamed s -> s.source().replayable();
+            case Following f -> false;
+            case Chunked c -> false;
+            default -> true;
+        };
+    }
+
     /** Opens the stream of a {@link #ofStream} body; may be called again to replay the request. */
     @FunctionalInterface
     interface StreamSource {
@@ -102,6 +137,15 @@ public sealed interface Body {
          * @throws java.io.IOException if the stream cannot be opened
          */
         java.io.InputStream open() throws java.io.IOException;
+
+        /**
+         * Whether {@link #open()} may be called more than once; true unless the source says otherwise.
+         *
+         * @return whether the source can be opened again
+         */
+        default boolean replayable() {
+            return true;
+        }
     }
 
     /**

@@ -36,6 +36,27 @@ import javax.net.ssl.SSLContext;
  * threads touch sockets, so interrupting or cancelling a caller abandons just its request. Requests
  * need an absolute {@code http} or {@code https} URI.
  *
+ * <p><b>Is pipelining safe?</b> Each origin is learnt: it starts at a small depth
+ * ({@link Builder#initialPipelineDepth}), doubled while responses come back correctly up to
+ * {@link Builder#pipelineDepth}; it falls back to one request at a time per connection (plain keep-alive)
+ * when it answers HTTP/1.0, announces {@code Connection: close} on the first response of a connection,
+ * closes more than {@link Builder#maxUnansweredCloses} connections with pipelined requests unanswered, or
+ * answers out of protocol. {@link #originStats(URI)} shows the verdict, a fallback is forgotten after
+ * {@link Builder#pipeliningExpiry}, and {@link #pipelining(URI, Mode)} forces a mode per origin. A
+ * response that cannot belong to the request at the head of line closes the connection: the requests
+ * behind it are replayed or failed, never given a response that is not theirs.
+ *
+ * <p><b>Never pipelined behind others</b> (RFC 9112 §9.3.2): a request with a non-idempotent method
+ * (POST, PATCH, ...; unless sent with {@link #sendPipelinedAsync}), with {@code Expect: 100-continue}, or
+ * with a body that cannot be replayed ({@link Body#ofInputStream}). It is written only on a connection
+ * with nothing else in flight — an idle one of its origin, or a new one if the per-origin limit allows,
+ * else it waits for one to drain — and nothing is written behind it until its response has come.
+ *
+ * <p><b>Head-of-line relief.</b> When the response at the head of a connection is slow (no byte for
+ * {@link Builder#headOfLineTimeout}, or a body beyond {@link Builder#headOfLineBodySize} still
+ * streaming), new requests for that origin go to its other connections (or a new one), and the requests
+ * queued there but not yet written move too. Requests already written on it wait for their responses.
+ *
  * <p>Off by default: following redirects ({@link Builder#followRedirects(int)}) and transparent
  * decompression ({@link Builder#decompress(boolean)}).
  */
@@ -46,46 +67,158 @@ public final class DugongClient implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     /** Default {@link Builder#headTimeout}: 60 s. */
     public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link Builder#initialPipelineDepth}: 2. */
+    public static final int DEFAULT_INITIAL_PIPELINE_DEPTH = 2;
+    /** Default {@link Builder#maxUnansweredCloses}: 2. */
+    public static final int DEFAULT_MAX_UNANSWERED_CLOSES = 2;
+    /** Default {@link Builder#pipeliningExpiry}: 10 minutes. */
+    public static final Duration DEFAULT_PIPELINING_EXPIRY = Duration.ofMinutes(10);
+    /** Default {@link Builder#headOfLineTimeout}: 1 s. */
+    public static final Duration DEFAULT_HEAD_OF_LINE_TIMEOUT = Duration.ofSeconds(1);
+    /** Default {@link Builder#headOfLineBodySize}: 1 MiB. */
+    public static final long DEFAULT_HEAD_OF_LINE_BODY_SIZE = 1024 * 1024;
+
+    private static final System.Logger LOG = System.getLogger("io.dugong");
 
     private final Builder config;
     private final Map<String, Pool> pools = new ConcurrentHashMap<>();
     private final Thread janitor;
     private volatile boolean closed;
 
-    /** The pipelines of one origin. */
-    private final class Pool {
+    /**
+     * The pipelines of one origin, and what is learnt about pipelining there: the learnt depth is the
+     * in-flight limit of every pipeline of the pool.
+     */
+    private final class Pool implements PipelineEvents {
         final URI uri;
+        final OriginLearning learning;
         final ReentrantLock lock = new ReentrantLock();
         final List<Pipeline> pipelines = new ArrayList<>();
         final Map<Pipeline, Long> lastUsed = new ConcurrentHashMap<>();
+        /** The in-flight limit last given to the pipelines. Written with lock held. */
+        private volatile int appliedDepth;
 
         Pool(URI uri) {
             this.uri = uri;
+            this.learning = new OriginLearning(URI.create(Origin.of(uri).key()), config.pipelineDepth,
+                    config.initialPipelineDepth, config.maxUnansweredCloses, config.pipeliningExpiry, System::nanoTime);
+            this.appliedDepth = learning.depth();
         }
 
-        /** The least-loaded open pipeline, opening another while under the limit and all are busy. */
+        /**
+         * The least-loaded open pipeline whose head of line is not stalled, opening another while under
+         * the limit and all are busy (so a request that must go alone finds an idle connection if the
+         * limit allows); if every one is stalled and none can be opened, the least-loaded of all.
+         */
         Pipeline pick() {
+            int depth = learning.depth();
             lock.lock();
             try {
                 pipelines.removeIf(p -> !p.isOpen());
-                Pipeline best = null;
-                int bestLoad = Integer.MAX_VALUE;
-                for (Pipeline p : pipelines) {
-                    int load = p.load();
-                    if (load < bestLoad) {
-                        best = p;
-                        bestLoad = load;
-                    }
+                if (depth != appliedDepth) applyDepth(depth);
+                long now = System.nanoTime();
+                Pipeline best = leastLoaded(now, null, true);
+                boolean mayOpen = pipelines.size() < config.maxConnectionsPerOrigin;
+                if (mayOpen && (best == null || best.load() > 0)) {
+                    best = openPipeline();
+                } else if (best == null) {
+                    best = leastLoaded(now, null, false);
                 }
-                if (best == null || (bestLoad > 0 && pipelines.size() < config.maxConnectionsPerOrigin)) {
-                    best = Pipeline.open(connectionTo(uri), config.pipelineOptions());
-                    pipelines.add(best);
-                }
-                lastUsed.put(best, System.nanoTime());
+                lastUsed.put(best, now);
                 return best;
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** With lock held: a new pipeline of the pool (it connects with its first request), at the learnt depth. */
+        private Pipeline openPipeline() {
+            Pipeline p = Pipeline.open(connectionTo(uri), config.pipelineOptions(), this);
+            p.inFlightLimit(appliedDepth);
+            pipelines.add(p);
+            return p;
+        }
+
+        /** With lock held: the least-loaded pipeline other than {@code except}, skipping stalled ones if asked. */
+        private Pipeline leastLoaded(long now, Pipeline except, boolean skipStalled) {
+            Pipeline best = null;
+            int bestLoad = Integer.MAX_VALUE;
+            for (Pipeline p : pipelines) {
+                if (p == except || (skipStalled && stalled(p, now))) continue;
+                int load = p.load();
+                if (load < bestLoad) {
+                    best = p;
+                    bestLoad = load;
+                }
+            }
+            return best;
+        }
+
+        private boolean stalled(Pipeline p, long now) {
+            return config.headOfLineTimeout != null
+                    && p.headOfLineStalled(now, config.headOfLineTimeout.toNanos(), config.headOfLineBodySize);
+        }
+
+        /** With lock held: gives every pipeline the learnt depth as its in-flight limit. */
+        private void applyDepth(int depth) {
+            appliedDepth = depth;
+            for (Pipeline p : pipelines) p.inFlightLimit(depth);
+        }
+
+        /**
+         * Head-of-line relief: the requests not yet written on a pipeline whose head is stalled move to
+         * another pipeline of the pool (one opened for them if the limit allows).
+         */
+        void relieve(long now) {
+            if (config.headOfLineTimeout == null) return;
+            lock.lock();
+            try {
+                for (Pipeline stuck : List.copyOf(pipelines)) {
+                    if (!stalled(stuck, now) || stuck.unsent() == 0 || !stuck.isOpen()) continue;
+                    Pipeline target = leastLoaded(now, stuck, true);
+                    if ((target == null || target.load() > 0) && pipelines.size() < config.maxConnectionsPerOrigin) {
+                        target = openPipeline();
+                    }
+                    if (target == null) continue;
+                    lastUsed.put(target, now);
+                    int moved = stuck.moveUnsentTo(target);
+                    if (moved > 0) {
+                        LOG.log(System.Logger.Level.DEBUG, "{0}: the head of line of {1} is stalled; {2} requests"
+                                + " not yet sent moved to {3}", learning.stats().origin(), stuck, moved, target);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Gives the pipelines a depth the learning changed, if it did. */
+        private void depthMayHaveChanged() {
+            int depth = learning.depth();
+            lock.lock();
+            try {
+                if (depth != appliedDepth) applyDepth(depth);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void answered(ResponseFacts facts, boolean firstOnConnection, int inFlight) {
+            learning.answered(facts, firstOnConnection);
+            if (learning.depth() != appliedDepth) depthMayHaveChanged();
+        }
+
+        @Override
+        public void closedWithPipelinedUnanswered(int unanswered, String why) {
+            learning.closedWithPipelinedUnanswered(unanswered, why);
+            depthMayHaveChanged();
+        }
+
+        @Override
+        public void outOfProtocol(String why) {
+            learning.outOfProtocol(why);
+            depthMayHaveChanged();
         }
 
         /** Closes pipelines with nothing to do for longer than the idle timeout. */
@@ -120,7 +253,7 @@ public final class DugongClient implements AutoCloseable {
 
     private DugongClient(Builder config) {
         this.config = config;
-        this.janitor = Thread.ofVirtual().name("dugong-idle-evictor").start(this::evictIdleLoop);
+        this.janitor = Thread.ofVirtual().name("dugong-maintenance").start(this::maintenanceLoop);
     }
 
     /**
@@ -133,8 +266,9 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * A builder with defaults: 4 connections per origin, depth 32, 3 retries; timeouts of 10 s to
-     * connect, 30 s of inactivity per read or write, 60 s for a response head; no request timeout.
+     * A builder with defaults: 4 connections per origin, depth 32 (learnt per origin from 2), 3 retries;
+     * timeouts of 10 s to connect, 30 s of inactivity per read or write, 60 s for a response head; no
+     * request timeout; head-of-line relief after 1 s without a byte or 1 MiB of body.
      *
      * @return the builder
      */
@@ -171,6 +305,93 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
+     * Whether the pipelining modes of origins can be forced: {@code AUTO} learns (the default),
+     * {@code ON} pipelines at the full depth whatever the origin does, {@code OFF} sends one request at a
+     * time per connection (plain keep-alive).
+     */
+    public enum Mode {
+        /** Never pipelined: one request in flight per connection. */
+        OFF,
+        /** Learnt from what the origin does (see the class description). */
+        AUTO,
+        /** Always pipelined at {@link Builder#pipelineDepth}, whatever the origin does. */
+        ON
+    }
+
+    /**
+     * Forces how requests to {@code origin} are pipelined, from the next request on (requests in flight
+     * stay where they are). {@code AUTO} forgets what was learnt and learns afresh.
+     *
+     * @param origin any http or https URI of the origin (only scheme, host and port count)
+     * @param mode   the mode
+     * @return this client
+     * @throws IllegalArgumentException if {@code origin} is not an http or https URI with a host
+     */
+    public DugongClient pipelining(URI origin, Mode mode) {
+        Objects.requireNonNull(mode, "mode");
+        Pool pool = poolOf(origin);
+        pool.learning.mode(mode);
+        pool.depthMayHaveChanged();
+        return this;
+    }
+
+    /**
+     * What the client has learnt about pipelining to {@code origin}: the verdict, the depth, why, and
+     * the counts it was based on. An origin not contacted yet shows the starting state.
+     *
+     * @param origin any http or https URI of the origin (only scheme, host and port count)
+     * @return a snapshot
+     * @throws IllegalArgumentException if {@code origin} is not an http or https URI with a host
+     */
+    public OriginStats originStats(URI origin) {
+        return poolOf(origin).learning.stats();
+    }
+
+    private Pool poolOf(URI uri) {
+        return pools.computeIfAbsent(originKey(uri), k -> new Pool(uri));
+    }
+
+    /**
+     * Sends {@code request} like {@link #sendAsync(Request, BodyReader)}, but lets it be pipelined even
+     * if its method is not idempotent (POST, PATCH, ...): the caller asserts that the server may see it
+     * behind other requests. It is still not replayed after a connection failure (it fails with
+     * {@link UnansweredRequestException}, which says whether it may have reached the server), and
+     * requests with {@code Expect: 100-continue} or a body that cannot be replayed still go alone.
+     *
+     * @param <T>        the body type
+     * @param request    the request
+     * @param bodyReader reads the response body
+     * @return the response, when it comes
+     */
+    public <T> CompletableFuture<Response<T>> sendPipelinedAsync(Request request, BodyReader<T> bodyReader) {
+        return sendAsync(request, bodyReader, true);
+    }
+
+    /**
+     * The blocking form of {@link #sendPipelinedAsync}.
+     *
+     * @param <T>        the body type
+     * @param request    the request
+     * @param bodyReader reads the response body
+     * @return the response
+     * @throws IOException the failure of this request
+     * @throws InterruptedException if interrupted while waiting (the request is abandoned)
+     */
+    public <T> Response<T> sendPipelined(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
+        return Pipeline.await(sendPipelinedAsync(request, bodyReader));
+    }
+
+    /**
+     * Whether {@code request} must be sent alone on its connection: see "Never pipelined behind others"
+     * in the class description.
+     */
+    static boolean sentAlone(Request request, boolean pipelineAnyway) {
+        return (!pipelineAnyway && !Pipeline.isIdempotent(request.method()))
+                || (request.expect100() && request.body().length().orElse(1) != 0)
+                || !request.body().replayable();
+    }
+
+    /**
      * Sends {@code request} asynchronously, with a {@code byte[]} body.
      *
      * @param request the request
@@ -187,20 +408,28 @@ public final class DugongClient implements AutoCloseable {
      * then has its connection closed, so the requests behind it are replayed elsewhere instead of
      * waiting for it.
      *
+     * <p>A request with a non-idempotent method, {@code Expect: 100-continue} or a body that cannot be
+     * replayed is not pipelined: it waits for a connection with nothing in flight (see the class
+     * description).
+     *
      * @param <T> the type of the body value
      * @param request the request
      * @param bodyReader reads the response body, on the reader thread
      * @return the future response
      */
     public <T> CompletableFuture<Response<T>> sendAsync(Request request, BodyReader<T> bodyReader) {
+        return sendAsync(request, bodyReader, false);
+    }
+
+    private <T> CompletableFuture<Response<T>> sendAsync(Request request, BodyReader<T> bodyReader, boolean pipelineAnyway) {
         if (closed) throw new StateException("sendAsync: the client is closed");
         long deadline = config.requestTimeout == null ? 0 : deadlineAfter(config.requestTimeout);
         if (config.maxRedirects == 0 && !config.decompress) {
-            Pipeline.CallFuture<T> call = sendOnce(request, bodyReader, deadline);
+            Pipeline.CallFuture<T> call = sendOnce(request, bodyReader, deadline, pipelineAnyway);
             if (deadline != 0) expireAt(deadline, request, call, () -> call);
             return call;
         }
-        RedirectChain<T> chain = new RedirectChain<>(request, bodyReader, deadline);
+        RedirectChain<T> chain = new RedirectChain<>(request, bodyReader, deadline, pipelineAnyway);
         CompletableFuture<Response<T>> result = chain.start();
         if (deadline != 0) expireAt(deadline, request, result, chain::current);
         return result;
@@ -239,11 +468,11 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /** Sends one request, with the default headers added, to a pipeline of its origin. */
-    private <T> Pipeline.CallFuture<T> sendOnce(Request request, BodyReader<T> bodyReader, long deadline) {
+    private <T> Pipeline.CallFuture<T> sendOnce(Request request, BodyReader<T> bodyReader, long deadline,
+                                                boolean pipelineAnyway) {
         if (closed) throw new StateException("sendAsync: the client is closed");
-        URI uri = request.uri();
-        Pool pool = pools.computeIfAbsent(originKey(uri), k -> new Pool(uri));
-        return pool.pick().submit(withDefaults(request), bodyReader, deadline);
+        Pool pool = poolOf(request.uri());
+        return pool.pick().submit(withDefaults(request), bodyReader, deadline, sentAlone(request, pipelineAnyway));
     }
 
     /**
@@ -261,8 +490,11 @@ public final class DugongClient implements AutoCloseable {
         private final long deadline;
         /** The hop in progress, cancelled when {@link #result} is (by the caller), expired by the request timeout. */
         private volatile Pipeline.CallFuture<T> current;
+        /** The caller's opt-in to pipelining a non-idempotent request, for every hop. */
+        private final boolean pipelineAnyway;
 
-        RedirectChain(Request first, BodyReader<T> bodyReader, long deadline) {
+        RedirectChain(Request first, BodyReader<T> bodyReader, long deadline, boolean pipelineAnyway) {
+            this.pipelineAnyway = pipelineAnyway;
             this.first = first;
             this.bodyReader = bodyReader;
             this.deadline = deadline;
@@ -300,7 +532,7 @@ public final class DugongClient implements AutoCloseable {
                     decoded.end();
                 }
             };
-            Pipeline.CallFuture<T> hop = sendOnce(sent, hopReader, deadline);
+            Pipeline.CallFuture<T> hop = sendOnce(sent, hopReader, deadline, pipelineAnyway);
             current = hop;
             if (result.isCancelled()) hop.cancel(false);
             hop.whenComplete((r, e) -> {
@@ -415,8 +647,14 @@ public final class DugongClient implements AutoCloseable {
         return Origin.of(uri).key();
     }
 
-    private void evictIdleLoop() {
-        long tick = Math.max(config.idleTimeout.toMillis() / 2, 10);
+    /**
+     * Every tick: closes idle pipelines and relieves stalled heads of line. The tick is half the shorter
+     * of the idle timeout and the head-of-line timeout, so each acts at most half its time late.
+     */
+    private void maintenanceLoop() {
+        long tick = config.idleTimeout.toMillis() / 2;
+        if (config.headOfLineTimeout != null) tick = Math.min(tick, config.headOfLineTimeout.toMillis() / 2);
+        tick = Math.max(tick, 10);
         while (!closed) {
             try {
                 Thread.sleep(tick);
@@ -424,7 +662,10 @@ public final class DugongClient implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            pools.values().forEach(o -> o.evictIdle(now));
+            for (Pool pool : pools.values()) {
+                pool.evictIdle(now);
+                pool.relieve(now);
+            }
         }
     }
 
@@ -445,6 +686,11 @@ public final class DugongClient implements AutoCloseable {
         private String userAgent = "dugong-java/0.1";
         private int maxRedirects;
         private boolean decompress;
+        private int initialPipelineDepth = DEFAULT_INITIAL_PIPELINE_DEPTH;
+        private int maxUnansweredCloses = DEFAULT_MAX_UNANSWERED_CLOSES;
+        private Duration pipeliningExpiry = DEFAULT_PIPELINING_EXPIRY;
+        private Duration headOfLineTimeout = DEFAULT_HEAD_OF_LINE_TIMEOUT;
+        private long headOfLineBodySize = DEFAULT_HEAD_OF_LINE_BODY_SIZE;
 
         private Builder() {
         }
@@ -470,6 +716,71 @@ public final class DugongClient implements AutoCloseable {
         public Builder pipelineDepth(int depth) {
             if (depth < 1) throw new IllegalArgumentException("pipelineDepth must be at least 1, got " + depth);
             this.pipelineDepth = depth;
+            return this;
+        }
+
+        /**
+         * The depth a new origin starts at (at most {@link #pipelineDepth}); default 2. It doubles after as
+         * many correct responses in a row as the depth, up to {@link #pipelineDepth}.
+         *
+         * @param depth at least 1
+         * @return this builder
+         */
+        public Builder initialPipelineDepth(int depth) {
+            if (depth < 1) throw new IllegalArgumentException("initialPipelineDepth must be at least 1, got " + depth);
+            this.initialPipelineDepth = depth;
+            return this;
+        }
+
+        /**
+         * How many connections an origin may close, without announcing it, with pipelined requests
+         * unanswered before it is no longer pipelined; default 2 (the third such close is the end).
+         * Each one halves the depth already.
+         *
+         * @param n at least 0
+         * @return this builder
+         */
+        public Builder maxUnansweredCloses(int n) {
+            if (n < 0) throw new IllegalArgumentException("maxUnansweredCloses must be >= 0, got " + n);
+            this.maxUnansweredCloses = n;
+            return this;
+        }
+
+        /**
+         * How long an origin that fell back to keep-alive stays there before it is learnt afresh (and
+         * how long a count of unanswered closes is kept); default 10 minutes.
+         *
+         * @param d a positive duration
+         * @return this builder
+         */
+        public Builder pipeliningExpiry(Duration d) {
+            this.pipeliningExpiry = Durations.positive(d, "pipeliningExpiry");
+            return this;
+        }
+
+        /**
+         * A response at the head of a connection that shows no byte for this long holds the requests
+         * behind it: new requests for its origin go to another connection, and those queued there but
+         * not yet written move; default 1 s; null turns head-of-line relief off.
+         *
+         * @param d a positive duration, or null
+         * @return this builder
+         */
+        public Builder headOfLineTimeout(Duration d) {
+            this.headOfLineTimeout = Durations.positiveOrNull(d, "headOfLineTimeout");
+            return this;
+        }
+
+        /**
+         * A response body at the head of a connection still streaming after this many bytes holds the
+         * requests behind it, as in {@link #headOfLineTimeout}; default 1 MiB.
+         *
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder headOfLineBodySize(long bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("headOfLineBodySize must be at least 1, got " + bytes);
+            this.headOfLineBodySize = bytes;
             return this;
         }
 

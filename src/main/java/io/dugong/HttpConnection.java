@@ -327,8 +327,23 @@ public final class HttpConnection implements AutoCloseable {
         slot.reconnectAllowed(allowed);
     }
 
+    /** The TCP connection new requests are written to (an identity only), or null before the first. */
+    Object currentTransport() {
+        return slot.current();
+    }
+
     // ------------------------------------------------------------------------------------------
     // Reader half
+
+    /** What the last final response head told about its server (reader half); null before the first. */
+    ResponseFacts lastResponseFacts() {
+        return receiver.lastFacts();
+    }
+
+    /** The TCP connection (an identity only) of the response read last or being read, or null. */
+    Object lastTransportRead() {
+        return receiver.lastTransportRead();
+    }
 
     /**
      * Reads the head of the next response, for the oldest request in flight. Interim 1xx responses

@@ -41,7 +41,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * are replayed on a new connection, in their original order, if their method is idempotent and their
  * retry budget allows; the rest fail with {@link UnansweredRequestException}, which says whether the
  * request may have reached the server. A request that times out fails with
- * {@link ConnectionTimedOutException}; the requests behind it are replayed.
+ * {@link ConnectionTimedOutException}; the requests behind it are replayed. A malformed response (which
+ * may be the leftover of the one before, such as a body sent with a HEAD answer) closes the connection:
+ * it is never taken as the answer to the next request; an idempotent request it was read for is
+ * replayed like one whose connection ended. A body that cannot be replayed
+ * ({@link Body#ofInputStream}) is never sent twice.
  *
  * <p><b>Threads.</b> The futures are completed on the reader thread: stages attached with the
  * non-async {@code CompletableFuture} methods run there, so keep them short and non-blocking (or use
@@ -65,6 +69,26 @@ public final class Pipeline implements AutoCloseable {
     private final PipelineOptions options;
     /** {@code scheme://host:port}, for events and logs. */
     private final String origin;
+    /** Where what the server does with pipelined requests is reported (a client's per-origin learning). */
+    private final PipelineEvents events;
+    /**
+     * Most requests in flight now: {@link PipelineOptions#depth()} unless an owner learning about the
+     * origin set less (see {@link #inFlightLimit(int)}). The queue keeps its full size.
+     */
+    private volatile int inFlightLimit;
+    // Reader thread only: to tell the first response on a TCP connection, and its first failure.
+    private Object answeredConnection;
+    private int answeredOnConnection;
+    private Object failedConnection;
+    /** The TCP connection this pipeline closed itself (a request timeout): its losses are not the server's doing. */
+    private volatile Object closedByUs;
+    // Written by the reader thread, read by an owner looking for a stalled head of line.
+    /** Whether the reader is reading a response (waiting for its head or reading its body). */
+    private volatile boolean readingResponse;
+    /** System.nanoTime() of the reader's last progress: start of a response, its head, body bytes. */
+    private volatile long progressAt;
+    /** Body bytes of the response being read so far. */
+    private volatile long bodyBytes;
     private final ReentrantLock lock = new ReentrantLock();
     /** The sender waits here for work, for room in flight, or for a 100-continue verdict. */
     private final Condition senderWake = lock.newCondition();
@@ -112,10 +136,18 @@ public final class Pipeline implements AutoCloseable {
         boolean mayHaveReached;
         /** The JFR event begun at submit (so it times the queueing), until the first attempt takes it. */
         ExchangeEvent firstEvent;
+        /** Failed by its request timeout ({@link CallFuture#expire}): never replayed, even before its future says so. */
+        boolean expired;
+        /**
+         * Sent only with nothing else in flight, and nothing sent behind it until it is answered
+         * (RFC 9112 §9.3.2): a non-idempotent request, a 100-continue, a body that cannot be replayed.
+         */
+        final boolean exclusive;
 
-        Call(Request request, BodyReader<T> bodyReader, Pipeline owner) {
+        Call(Request request, BodyReader<T> bodyReader, Pipeline owner, boolean exclusive) {
             this.request = request;
             this.bodyReader = bodyReader;
+            this.exclusive = exclusive;
             this.future = new CallFuture<>(owner, this);
         }
 
@@ -141,6 +173,8 @@ public final class Pipeline implements AutoCloseable {
         boolean continueDecided;
         /** The sender is done with the body held for 100 (sent, failed, or not needed). */
         boolean bodyDone;
+        /** Written while another request was in flight on the connection: pipelined. */
+        boolean pipelined;
 
         Attempt(Call<?> call) {
             this.call = call;
@@ -174,7 +208,8 @@ public final class Pipeline implements AutoCloseable {
      * dropped); {@link #expire} fails it and frees the connection.
      */
     static final class CallFuture<T> extends CompletableFuture<Response<T>> {
-        private final Pipeline pipeline;
+        /** The pipeline holding the call; another one after {@link #moveUnsentTo}. */
+        private volatile Pipeline pipeline;
         private final Call<T> call;
 
         CallFuture(Pipeline pipeline, Call<T> call) {
@@ -192,10 +227,12 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private Pipeline(HttpConnection conn, PipelineOptions options) {
+    private Pipeline(HttpConnection conn, PipelineOptions options, PipelineEvents events) {
         this.conn = conn;
         this.options = options;
         this.origin = conn.origin();
+        this.events = events;
+        this.inFlightLimit = options.depth();
         String name = conn.host() + ":" + conn.port();
         this.sender = Thread.ofVirtual().name("dugong-sender " + name).unstarted(() -> guarded(this::runSender, "sender"));
         this.reader = Thread.ofVirtual().name("dugong-reader " + name).unstarted(() -> guarded(this::runReader, "reader"));
@@ -223,7 +260,13 @@ public final class Pipeline implements AutoCloseable {
      * @return the pipeline, its threads started
      */
     public static Pipeline open(HttpConnection connection, PipelineOptions options) {
+        return open(connection, options, PipelineEvents.NONE);
+    }
+
+    /** {@link #open(HttpConnection, PipelineOptions)} reporting to {@code events}. */
+    static Pipeline open(HttpConnection connection, PipelineOptions options, PipelineEvents events) {
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(events, "events");
         if (connection.responsePending()) {
             throw new StateException("Pipeline.open: the connection has requests in flight");
         }
@@ -231,7 +274,7 @@ public final class Pipeline implements AutoCloseable {
             throw new IllegalArgumentException("Pipeline.open: the connection's head timeout is "
                     + connection.headTimeout() + ", not " + options.headTimeout() + "; set it on the connection's builder");
         }
-        return new Pipeline(connection, options);
+        return new Pipeline(connection, options, events);
     }
 
     /**
@@ -267,13 +310,21 @@ public final class Pipeline implements AutoCloseable {
      * {@link ConnectionTimedOutException}.
      */
     <T> CallFuture<T> submit(Request request, BodyReader<T> bodyReader, long deadline) {
+        return submit(request, bodyReader, deadline, false);
+    }
+
+    /**
+     * {@link #submit(Request, BodyReader, long)}; an {@code exclusive} request is written only when
+     * nothing else is in flight, and nothing is written behind it until its response has come.
+     */
+    <T> CallFuture<T> submit(Request request, BodyReader<T> bodyReader, long deadline, boolean exclusive) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(bodyReader, "bodyReader");
         if (request.body() instanceof Body.Following || request.body() instanceof Body.Chunked) {
             throw new IllegalArgumentException(request + ": a pipeline sends bodies itself; use Body.of, Body.ofFile"
                     + " or Body.ofStream instead of " + request.body());
         }
-        Call<T> call = new Call<>(request, bodyReader, this);
+        Call<T> call = new Call<>(request, bodyReader, this, exclusive);
         call.firstEvent = ExchangeEvent.startIfEnabled(request.method(), origin, request.originForm());
         lock.lock();
         try {
@@ -372,6 +423,89 @@ public final class Pipeline implements AutoCloseable {
         lock.lock();
         try {
             return queued.size() + retries.size() + sent.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Caps the requests in flight at {@code limit} (at most the depth); the queue keeps its size. For a
+     * client that learns how deep an origin may be pipelined; requests already in flight stay there.
+     */
+    void inFlightLimit(int limit) {
+        int capped = Math.max(1, Math.min(limit, options.depth()));
+        if (capped == inFlightLimit) return;
+        signal(() -> inFlightLimit = capped, senderWake);
+    }
+
+    /** The current cap on requests in flight. */
+    int inFlightLimit() {
+        return inFlightLimit;
+    }
+
+    /**
+     * True if the response at the head of line holds the requests behind it: it has shown no progress
+     * (start, head, body bytes) for {@code quietNanos}, or its body has passed {@code bigBody} bytes and
+     * is still streaming. Requests sent on this connection wait for it, so new ones had better go elsewhere.
+     */
+    boolean headOfLineStalled(long now, long quietNanos, long bigBody) {
+        if (!readingResponse) return false;
+        return now - progressAt > quietNanos || bodyBytes > bigBody;
+    }
+
+    /** Requests accepted but not written yet (replays excluded). */
+    int unsent() {
+        lock.lock();
+        try {
+            return queued.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Moves the requests queued here and not yet written (replays stay: they keep their order on this
+     * connection) to the end of {@code target}'s queue, futures and all; for head-of-line relief. The
+     * target takes them even beyond its queue size, since they were accepted already. If the target is
+     * no longer open, they stay here.
+     *
+     * @return how many moved
+     */
+    int moveUnsentTo(Pipeline target) {
+        if (target == this) return 0;
+        List<Call<?>> moving;
+        lock.lock();
+        try {
+            moving = new ArrayList<>(queued);
+            queued.clear();
+            roomOrClosed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (moving.isEmpty()) return 0;
+        if (target.adopt(moving)) return moving.size();
+        lock.lock();
+        try {
+            for (int i = moving.size() - 1; i >= 0; i--) queued.addFirst(moving.get(i));
+            senderWake.signal();
+        } finally {
+            lock.unlock();
+        }
+        return 0;
+    }
+
+    /** Takes calls moved from another pipeline, unless this one is no longer open. */
+    private boolean adopt(List<Call<?>> calls) {
+        lock.lock();
+        try {
+            if (state != State.OPEN) return false;
+            for (Call<?> c : calls) {
+                c.seq = submitted++;
+                c.future.pipeline = this;
+                queued.addLast(c);
+            }
+            senderWake.signal();
+            return true;
         } finally {
             lock.unlock();
         }
@@ -502,6 +636,11 @@ public final class Pipeline implements AutoCloseable {
         return sender.isAlive() || reader.isAlive();
     }
 
+    /** Whether {@code method} is idempotent (RFC 9110 §9.2.2), so its request may be replayed. */
+    static boolean isIdempotent(String method) {
+        return IDEMPOTENT.contains(method);
+    }
+
     private static boolean onPipelineThread() {
         return PIPELINE_THREAD.get() != null;
     }
@@ -531,6 +670,7 @@ public final class Pipeline implements AutoCloseable {
         lock.lock();
         try {
             if (call.future.isDone()) return;
+            call.expired = true;
             boolean unsent = queued.remove(call) | retries.remove(call);
             if (unsent) roomOrClosed.signal();
             wasSent = !unsent && sent.contains(call);
@@ -538,11 +678,14 @@ public final class Pipeline implements AutoCloseable {
             lock.unlock();
         }
         if (!wasSent) failUnsentEvent(call, timeout);
-        if (call.future.completeExceptionally(timeout) && wasSent) {
+        if (wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
-            // replayed (or failed) on a new one by the usual rules instead of waiting.
+            // replayed (or failed) on a new one by the usual rules instead of waiting. Closed before the
+            // caller hears of the timeout, so a request it sends next cannot go on the old connection.
+            closedByUs = conn.currentTransport();
             conn.disconnect();
         }
+        call.future.completeExceptionally(timeout);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -569,8 +712,14 @@ public final class Pipeline implements AutoCloseable {
                 // A new connection waits until the reader has settled everything sent on the old one, so
                 // the replays go first, in their original order, and nothing new overtakes them.
                 boolean settling = !sent.isEmpty() && conn.willReconnect();
-                if (sent.size() < options.depth() && !settling) {
-                    Call<?> c = retries.isEmpty() ? queued.poll() : retries.poll();
+                // Nothing goes behind an exclusive request in flight (it is the only one then).
+                boolean behindExclusive = !sent.isEmpty() && sent.peekFirst().exclusive;
+                int limit = inFlightLimit;
+                if (sent.size() < limit && !settling && !behindExclusive) {
+                    Call<?> next = retries.isEmpty() ? queued.peek() : retries.peek();
+                    // An exclusive request waits until everything before it is answered.
+                    Call<?> c = next == null || (next.exclusive && !sent.isEmpty() && !next.future.isDone()) ? null
+                            : retries.isEmpty() ? queued.poll() : retries.poll();
                     if (c != null) {
                         roomOrClosed.signal(); // room in the queue for submit()
                         if (c.future.isDone()) continue; // cancelled before it was sent
@@ -579,8 +728,10 @@ public final class Pipeline implements AutoCloseable {
                         // Only a call sent with nothing else unsettled may open a new connection: then no
                         // replay of an older call can still be added behind it.
                         mayReconnect = sent.isEmpty();
+                        c.attempt.pipelined = !sent.isEmpty();
                         sent.addLast(c);
-                        flushNow = sent.size() >= options.depth() || (retries.isEmpty() && queued.isEmpty());
+                        flushNow = sent.size() >= limit || c.exclusive || (retries.isEmpty() && queued.isEmpty())
+                                || (retries.isEmpty() ? queued.peek() : retries.peek()).exclusive;
                         return c.attempt;
                     }
                 }
@@ -682,7 +833,11 @@ public final class Pipeline implements AutoCloseable {
         while (true) {
             Attempt attempt = nextToRead();
             if (attempt == null) return;
-            readResponse(attempt);
+            try {
+                readResponse(attempt);
+            } finally {
+                readingResponse = false;
+            }
         }
     }
 
@@ -693,7 +848,12 @@ public final class Pipeline implements AutoCloseable {
             while (true) {
                 if (state == State.CLOSED) return null;
                 Call<?> head = sent.peekFirst();
-                if (head != null && head.attempt != null && head.attempt.inFlight) return head.attempt;
+                if (head != null && head.attempt != null && head.attempt.inFlight) {
+                    bodyBytes = 0;
+                    progressAt = System.nanoTime();
+                    readingResponse = true;
+                    return head.attempt;
+                }
                 if (state == State.CLOSING && sent.isEmpty() && queued.isEmpty() && retries.isEmpty()) {
                     state = State.CLOSED;
                     wakeAll();
@@ -731,6 +891,8 @@ public final class Pipeline implements AutoCloseable {
                     + " failed unexpectedly (" + e + "); the connection was closed", e));
             return;
         }
+        progressAt = System.nanoTime();
+        reportAnswered();
         TrackingStream body = new TrackingStream(conn.responseBody());
         T value = null;
         Throwable readerError = null;
@@ -761,6 +923,59 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Tells {@link #events} about the final response head just read. */
+    private void reportAnswered() {
+        ResponseFacts facts = conn.lastResponseFacts();
+        if (facts == null || events == PipelineEvents.NONE) return;
+        if (facts.connection() != answeredConnection) {
+            answeredConnection = facts.connection();
+            answeredOnConnection = 0;
+        }
+        answeredOnConnection++;
+        int inFlight;
+        lock.lock();
+        try {
+            inFlight = sent.size();
+        } finally {
+            lock.unlock();
+        }
+        events.answered(facts, answeredOnConnection == 1, inFlight);
+    }
+
+    /**
+     * Tells {@link #events} how a TCP connection failed, once per connection (the requests behind the
+     * first failure fail for the same reason): a malformed response, or an unannounced close by the
+     * server with pipelined requests unanswered. Called before the call is taken out of {@code sent}.
+     */
+    private void reportFailure(Throwable error) {
+        if (events == PipelineEvents.NONE) return;
+        Object connection = conn.lastTransportRead();
+        if (connection == null || connection == failedConnection) return;
+        failedConnection = connection;
+        if (error instanceof InvalidResponseException || error instanceof UnsupportedResponseException) {
+            events.outOfProtocol(error.getMessage());
+            return;
+        }
+        if (!(error instanceof ConnectionClosedException) || error instanceof NotProcessedException
+                || error instanceof UnansweredRequestException || connection == closedByUs) {
+            return; // a timeout, our own close, or a close the server announced: not a sign against pipelining
+        }
+        // Every request unsettled is on this connection (a new one waits until they are settled); those
+        // written behind another are the pipelined ones the server dropped.
+        int pipelined = 0;
+        int unanswered;
+        lock.lock();
+        try {
+            unanswered = sent.size();
+            for (Call<?> c : sent) {
+                if (c.attempt != null && c.attempt.pipelined) pipelined++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (pipelined > 0) events.closedWithPipelinedUnanswered(unanswered, error.getMessage());
+    }
+
     private void awaitBodySent(Attempt attempt) {
         lock.lock();
         try {
@@ -775,20 +990,28 @@ public final class Pipeline implements AutoCloseable {
         // Whatever failed, this attempt's response is over: if the connection still holds it (a timeout
         // with nothing consumed, say), drop it and close that connection, so the queue stays in step
         // and the requests behind it are replayed on a fresh one instead of each waiting.
+        reportFailure(error);
         conn.abandon(attempt, "abandoned after " + error.getClass().getSimpleName() + " on the response to " + call.request);
         // A request the server announced it would not process costs no retry: with a deep pipeline, many
         // may be sent on a connection the server closes (nginx's keepalive_requests, say).
         boolean unprocessed = error instanceof NotProcessedException;
-        boolean replay = error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException)
-                && IDEMPOTENT.contains(call.request.method()) && (unprocessed || call.attempts <= options.retries());
+        // A malformed response may be the tail of the one before (a body on a HEAD answer, say): the
+        // connection is closed and an idempotent request is sent again rather than failed.
+        boolean lostResponse = (error instanceof ConnectionClosedException && !(error instanceof UnansweredRequestException))
+                || error instanceof InvalidResponseException;
+        boolean replay = lostResponse
+                && IDEMPOTENT.contains(call.request.method()) && call.request.body().replayable()
+                && (unprocessed || call.attempts <= options.retries());
         boolean reached;
+        boolean expired;
         lock.lock();
         try {
             sent.remove(call);
             attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
             call.mayHaveReached = true;
             reached = true;
-            if (replay && state != State.CLOSED && !call.future.isDone()) {
+            expired = call.expired;
+            if (replay && state != State.CLOSED && !call.future.isDone() && !call.expired) {
                 if (unprocessed) call.attempts--;
                 call.attempt = null;
                 retries.add(call); // in their original order, ahead of everything not yet sent
@@ -800,10 +1023,13 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (expired) return; // its timeout is its failure (expire completes it; the close was ours)
         if (error instanceof ConnectionClosedException closed && !(error instanceof UnansweredRequestException)) {
-            String why = IDEMPOTENT.contains(call.request.method())
-                    ? "the connection ended and the retry budget of " + options.retries() + " is spent"
-                    : "the connection ended and " + call.request.method() + " is not idempotent, so it is not replayed";
+            String why = !IDEMPOTENT.contains(call.request.method())
+                    ? "the connection ended and " + call.request.method() + " is not idempotent, so it is not replayed"
+                    : !call.request.body().replayable()
+                    ? "the connection ended and the body (" + call.request.body() + ") cannot be sent again"
+                    : "the connection ended and the retry budget of " + options.retries() + " is spent";
             call.future.completeExceptionally(new UnansweredRequestException(call.request, reached,
                     why + " (" + closed.getMessage() + ")", closed));
         } else {
@@ -833,8 +1059,11 @@ public final class Pipeline implements AutoCloseable {
         roomOrClosed.signalAll();
     }
 
-    /** Remembers the connection failure seen through the body stream, to tell it from a body reader's own. */
-    private static final class TrackingStream extends FilterInputStream {
+    /**
+     * Remembers the connection failure seen through the body stream, to tell it from a body reader's
+     * own, and counts the bytes read (for {@link #headOfLineStalled}).
+     */
+    private final class TrackingStream extends FilterInputStream {
         /** The first connection failure seen through this stream; the response failed if set. */
         IOException failure;
 
@@ -842,10 +1071,17 @@ public final class Pipeline implements AutoCloseable {
             super(in);
         }
 
+        private void progress(int n) {
+            bodyBytes += n; // the reader thread is the only writer
+            progressAt = System.nanoTime();
+        }
+
         @Override
         public int read() throws IOException {
             try {
-                return super.read();
+                int c = super.read();
+                if (c >= 0) progress(1);
+                return c;
             } catch (IOException e) {
                 failure = e;
                 throw e;
@@ -855,7 +1091,9 @@ public final class Pipeline implements AutoCloseable {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             try {
-                return in.read(b, off, len);
+                int n = in.read(b, off, len);
+                if (n > 0) progress(n);
+                return n;
             } catch (IOException e) {
                 failure = e;
                 throw e;

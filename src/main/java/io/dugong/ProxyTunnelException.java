@@ -41,7 +41,11 @@ public class ProxyTunnelException extends IOException {
         this.headers = headers;
     }
 
-    /** The headers of the proxy's answer (empty if not known). */
+    /**
+     * The headers of the proxy's answer.
+     *
+     * @return the header fields, empty if not known
+     */
     public Headers headers() {
         return headers == null ? Headers.empty() : headers;
     }

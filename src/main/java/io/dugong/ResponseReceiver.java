@@ -50,6 +50,8 @@ final class ResponseReceiver {
     private String closeReason;
     private boolean closeAnnounced;
     private Transport lastRead;
+    /** What the last final response head said about the server, for a pipeline's learning; see {@link ResponseFacts}. */
+    private volatile ResponseFacts lastFacts;
 
     ResponseReceiver(ResponseParser parser, Duration headTimeout, int maxInterimResponses, TransportSlot slot) {
         this.parser = parser;
@@ -161,6 +163,7 @@ final class ResponseReceiver {
             bodyBytes = 0;
             reading = ex;
             closeAnnounced = framing.announced();
+            lastFacts = new ResponseFacts(t, h.minorVersion(), framing.closeAfter() && framing.announced());
             closeAfterBody = true;
             if (requestWas == Exchange.Sending.BODY_WITHHELD) {
                 // A final status instead of 100: the server may still expect the body, so the connection
@@ -398,6 +401,16 @@ final class ResponseReceiver {
             if (!all.contains(ex.transport)) all.add(ex.transport);
         }
         return all;
+    }
+
+    /** What the last final response head told about its server; null before the first. */
+    ResponseFacts lastFacts() {
+        return lastFacts;
+    }
+
+    /** The transport of the response read last (or being read), or null; identifies a TCP connection. */
+    Object lastTransportRead() {
+        return lastRead;
     }
 
     int inFlightCount() {

@@ -70,6 +70,7 @@ class DugongClientTest {
             for (RecordedRequest r : first) c.sendResponse(200, r.target());
             for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
         }); DugongClient client = DugongClient.builder().maxConnectionsPerOrigin(3).build()) {
+            client.pipelining(server.uri(), DugongClient.Mode.ON); // 10 in flight per connection from the start
             List<CompletableFuture<Response<String>>> futures = new ArrayList<>();
             for (int i = 0; i < 30; i++) futures.add(client.sendAsync(Request.get(server.uri("/" + i)), BodyReaders.ofString()));
             server.awaitRequests(30);

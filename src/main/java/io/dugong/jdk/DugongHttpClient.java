@@ -131,12 +131,20 @@ public final class DugongHttpClient extends HttpClient {
         this.lifecycle = new Lifecycle(connections::close);
     }
 
-    /** A client with the defaults (as {@link HttpClient#newHttpClient()}, but HTTP/1.1 and pipelined). */
+    /**
+     * A client with the defaults (as {@link HttpClient#newHttpClient()}, but HTTP/1.1 and pipelined).
+     *
+     * @return the client
+     */
     public static DugongHttpClient newHttpClient() {
         return newBuilder().build();
     }
 
-    /** A builder for a client; see {@link Builder}. */
+    /**
+     * A builder for a client; see {@link Builder}.
+     *
+     * @return the builder
+     */
     public static Builder newBuilder() {
         return new ClientBuilder();
     }

@@ -32,7 +32,7 @@ public final class Bench {
         int runs = 5;
         int warmups = 4;   // the pipelined paths need ~100,000 requests before C2 has compiled them
         double wrkSeconds = 2;
-        Set<String> workloads = new LinkedHashSet<>(List.of("a", "b", "c", "d", "e"));
+        Set<String> workloads = new LinkedHashSet<>(List.of("a", "b", "c", "d", "e", "f"));
         List<String> families = new ArrayList<>(Clients.FAMILIES);
         boolean readme = false;
         boolean quick = false;
@@ -49,7 +49,7 @@ public final class Bench {
                 case "--clients" -> families = Arrays.asList(argList.get(++i).split(","));
                 case "--readme" -> readme = true;
                 default -> throw new IllegalArgumentException("unknown argument " + argList.get(i)
-                        + "; use --quick, --runs N, --warmups N, --wrk-seconds S, --only a,b,c,d,e, --clients LIST, --readme");
+                        + "; use --quick, --runs N, --warmups N, --wrk-seconds S, --only a,b,c,d,e,f, --clients LIST, --readme");
             }
         }
         Path dir = Path.of(System.getProperty("bench.dir", ".")).toAbsolutePath().normalize();

@@ -32,6 +32,8 @@ final class Child {
     static final String HOST = "127.0.0.1";
     static final String SMALL = "/100b";
     static final String LARGE = "/64k";
+    /** The 100 B file on a location where nginx closes the connection after every response (keepalive_requests 1). */
+    static final String CLOSING = "/close/100b";
 
     private final Clients.Family family;
     private final int runs;
@@ -55,7 +57,8 @@ final class Child {
             switch (w) {
                 case "a" -> child.oneConnection("a", 20_000, SMALL, Nginx.SMALL);
                 case "b" -> child.oneConnection("b", 20_000, LARGE, Nginx.LARGE);
-                case "c" -> child.concurrent(20_000, 256);
+                case "c" -> child.concurrent("c", SMALL, 20_000, 256);
+                case "f" -> child.concurrent("f", CLOSING, 2_000, 64);
                 case "d" -> child.latency(5_000);
                 case "e" -> child.heap(10_000);
                 default -> throw new IllegalArgumentException("unknown workload " + w);
@@ -106,9 +109,11 @@ final class Child {
         }
     }
 
-    // (c): many virtual threads through one shared client.
-    private void concurrent(int n, int threads) throws Exception {
+    // (c): many virtual threads through one shared client; (f): the same where every response closes its connection.
+    private void concurrent(String workload, String path, int n, int threads) throws Exception {
         for (Clients.Variant v : family.concurrent()) {
+            // A bare Pipeline has no per-origin learning: (f) measures clients that pool connections.
+            if (workload.equals("f") && v.label().startsWith("dugong Pipeline")) continue;
             double[] rps = new double[runs];
             double[] cpu = new double[runs];
             long maxConns = 0;
@@ -126,7 +131,7 @@ final class Child {
                         ts.add(Thread.ofVirtual().start(() -> {
                             try {
                                 while (next.getAndIncrement() < n && error.get() == null) {
-                                    Clients.check(200, client.get(SMALL), Nginx.SMALL);
+                                    Clients.check(200, client.get(path), Nginx.SMALL);
                                 }
                             } catch (Throwable e) {
                                 error.compareAndSet(null, e);
@@ -148,10 +153,10 @@ final class Child {
                     cpu[r] = (cpuNanos() - cpu0) / 1e3 / n;
                 }
             }
-            Row row = new Row("c", v.label(), 1, rps, Double.NaN, Double.NaN, Map.of("connections", Long.toString(maxConns),
+            Row row = new Row(workload, v.label(), 1, rps, Double.NaN, Double.NaN, Map.of("connections", Long.toString(maxConns),
                     "retried", Long.toString(retried), Row.CPU, String.format(java.util.Locale.ROOT, "%.2f", median(cpu))));
             System.out.println(row.line());
-            log(String.format("c %s: median %.0f req/s, %d connections", v.label(), row.median(), maxConns));
+            log(String.format("%s %s: median %.0f req/s, %d connections", workload, v.label(), row.median(), maxConns));
         }
     }
 

@@ -71,6 +71,7 @@ final class Nginx implements AutoCloseable {
                         listen 127.0.0.1:%d backlog=16384;
                         root %s/www;
                         location / { }
+                        location /close/ { alias %s/www/; keepalive_requests 1; }
                     }
                     server {
                         listen 127.0.0.1:%d;
@@ -78,7 +79,7 @@ final class Nginx implements AutoCloseable {
                     }
                 }
                 """.formatted(root ? "user root;" : "", abs(prefix), abs(prefix), tmp, tmp, tmp, tmp, tmp,
-                port, abs(prefix), statusPort);
+                port, abs(prefix), abs(prefix), statusPort);
         Path confFile = prefix.resolve("nginx.conf");
         Files.writeString(confFile, conf);
         Process p = new ProcessBuilder("nginx", "-p", abs(prefix), "-c", abs(confFile), "-e", abs(prefix) + "/logs/error.log")

@@ -89,6 +89,7 @@ final class Report {
         md.append(throughputTable("b", "(b) 2,000 GETs of 64 KiB on one connection"));
         md.append("![throughput vs pipeline depth, 64 KiB](throughput-vs-depth-64k.png)\n\n");
         md.append(concurrentTable());
+        md.append(closingTable());
         md.append(latencyTable());
         md.append(heapTable());
         return md.toString();
@@ -179,6 +180,24 @@ final class Report {
                     .append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk))
                     .append(Double.isNaN(r.cpuUs()) ? " – |" : String.format(Locale.ROOT, " %.1f |", r.cpuUs()))
                     .append(ratio(r.cpuUs(), ceiling)).append('\n');
+        }
+        return md.append('\n').toString();
+    }
+
+    /** (f): the origin closes after every response; DugongClient must stay near the plain keep-alive clients. */
+    private String closingTable() {
+        List<Row> rs = of("f");
+        if (rs.isEmpty()) return "";
+        double best = bestMedian("f", c -> !c.startsWith("dugong") && !c.startsWith("Dugong"));
+        StringBuilder md = new StringBuilder("## (f) 2,000 GETs of 100 B from 64 virtual threads; nginx closes every connection after one response (`keepalive_requests 1`)\n\n");
+        md.append("DugongClient learns that the origin is not to be pipelined (Connection: close on the first response) and falls back to")
+                .append(" one request per connection; the target is within 10 % of the best plain keep-alive client (no replay storm).\n\n");
+        md.append("| client | connections opened | retried by the client | req/s median | min | max | × best other client |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Row r : rs) {
+            md.append("| ").append(r.client()).append(" | ").append(r.extra().getOrDefault("connections", "?"))
+                    .append(" | ").append(r.extra().getOrDefault("retried", "–")).append(" | ").append(fmt(r.median())).append(" | ")
+                    .append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |").append(ratio(r.median(), best)).append('\n');
         }
         return md.append('\n').toString();
     }
