@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,6 +181,26 @@ class DeadlinesTest {
             } finally {
                 release.countDown();
             }
+        }
+    }
+
+    @Test
+    void anAnsweredCallIsNotKeptReachableUntilItsRequestTimeoutWouldHavePassed() throws Exception {
+        // Found by the soak: each call's request-timeout timer stayed scheduled for the whole timeout,
+        // holding the call and its response, so the heap grew with requests per second times the timeout.
+        try (ScriptedServer server = ScriptedServer.start(c -> {
+            for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
+        }); DugongClient client = DugongClient.builder().requestTimeout(Duration.ofHours(1)).build()) {
+            WeakReference<Response<byte[]>> answered = new WeakReference<>(client.send(Request.get(server.uri("/a"))));
+            // A pipeline's threads may hold their last call in a local variable until the next one comes.
+            client.send(Request.get(server.uri("/b")));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (answered.get() != null && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(20); // polling for the collector, not timing an assertion
+            }
+            assertNull(answered.get(), "the response is still reachable, an hour before its request timeout");
         }
     }
 }
