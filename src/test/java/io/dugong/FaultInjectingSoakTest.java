@@ -45,15 +45,20 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       before the run, and used heap after GC stays within a bound of where it was early in the run.</li>
  * </ul>
  *
- * <p>System properties: {@code dugong.soak.requests} (default {@value #DEFAULT_REQUESTS}, about two
- * minutes on a 2-core machine), {@code dugong.soak.seconds} (wall-clock cap on issuing requests,
- * default {@value #DEFAULT_SECONDS}; 0 for none — the run then stops early on a slower machine, and
- * says how many requests it covered), {@code dugong.soak.seed} (default random; printed, and in every
- * failure message), {@code dugong.soak.threads} (default drawn from the seed in 64..256). The full
- * million:
+ * <p>System properties: {@code dugong.soak.requests} (default {@value #DEFAULT_REQUESTS}) and
+ * {@code dugong.soak.seconds} (a wall-clock cap on issuing requests, default {@value #DEFAULT_SECONDS};
+ * 0 for none): the run ends at whichever comes first, so {@code ./dev test} spends at most about two
+ * minutes here on any machine, and the report says how many requests that covered (on a quiet 2-core machine
+ * the whole million fits; under load a third of it). {@code dugong.soak.seed} (default random; printed,
+ * and in every failure message), {@code dugong.soak.threads} (default drawn from the seed in 64..256),
+ * {@code dugong.soak.faultScale} (multiplies every fault rate; default 1) and {@code dugong.soak.faults}
+ * ({@code false} for a fault-free baseline). The full million, however long it takes:
  * <pre>
- * ./dev mvn -B test -Dtest=FaultInjectingSoakTest -Ddugong.soak.requests=1000000 -Ddugong.soak.seconds=0 -Dsurefire.timeout=3600
+ * ./dev mvn -B test -Dtest=FaultInjectingSoakTest -Ddugong.soak.seconds=0 -Dsurefire.timeout=3600
  * </pre>
+ * The seed fixes the fault schedule of each connection and the method and size of each request; which
+ * request meets which fault also depends on thread scheduling, so a rerun reproduces the mix, not
+ * every interleaving.
  */
 class FaultInjectingSoakTest {
     static final int DEFAULT_REQUESTS = 1_000_000;
