@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The soak: many small GETs and POSTs (and a few PUTs expecting 100 Continue) through one
  * {@link DugongClient}, from 64 to 256 virtual threads, against a {@link FaultInjectingServer} that
  * closes (mid-head, or unannounced after a response), resets, stalls, truncates bodies, announces
- * {@code Connection: close} mid-pipeline and delays, by a seeded schedule. It checks the promises of
+ * {@code Connection: close} mid-pipeline (some bodies then end with the connection), sends interim
+ * 103 responses and delays, by a seeded schedule. It checks the promises of
  * DESIGN §3 ("nothing is lost") at scale:
  *
  * <ul>
@@ -64,10 +65,13 @@ class FaultInjectingSoakTest {
     static final int DEFAULT_REQUESTS = 1_000_000;
     static final int DEFAULT_SECONDS = 110;
 
-    /** Per response: 1 % delayed, about 0.5 % end the connection one way or another, 1 in 20,000 stalls. */
+    /**
+     * Per response: 1 % delayed, 0.5 % behind an interim 103, about 0.5 % end the connection one way or
+     * another, 1 in 20,000 stalls.
+     */
     private static final FaultInjectingServer.Rates RATES =
-            new FaultInjectingServer.Rates(0.01, 0.0008, 0.0008, 0.0008, 0.0015, 0.0008, 0.00005);
-    private static final FaultInjectingServer.Rates NO_FAULTS = new FaultInjectingServer.Rates(0, 0, 0, 0, 0, 0, 0);
+            new FaultInjectingServer.Rates(0.01, 0.0008, 0.0008, 0.0008, 0.0015, 0.0008, 0.00005, 0.005, 0.0008);
+    private static final FaultInjectingServer.Rates NO_FAULTS = new FaultInjectingServer.Rates(0, 0, 0, 0, 0, 0, 0, 0, 0);
     /** The client's inactivity timeout; a stall lasts longer, so the client must give up on it. */
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final Duration STALL = Duration.ofSeconds(4);
