@@ -260,7 +260,7 @@ class FaultInjectingSoakTest {
         }
         assertTrue(answered > issued * (1 - 0.1 * scale), failure("only " + answered + " of " + issued + " answered"));
         assertTrue(slowestNanos.get() <= REQUEST_TIMEOUT.plusSeconds(5).toNanos(), failure("a call outlasted the request timeout"));
-        if (issued >= 100_000) {
+        if (faults && issued >= 100_000) {
             // Enough requests that every kind of fault is expected several times: the soak did exercise them.
             for (Fault f : Fault.values()) assertTrue(server.injected().get(f) > 0, failure("no " + f + " was injected"));
         }
