@@ -105,6 +105,8 @@ public final class Pipeline implements AutoCloseable {
         Attempt attempt;
         /** Whether any byte of any attempt may have left (what a failure reports). */
         boolean mayHaveReached;
+        /** Failed by the request timeout ({@link #expire}), which completes its future: never replayed. */
+        boolean expired;
 
         Call(Request request, BodyReader<T> bodyReader, Pipeline owner) {
             this.request = request;
@@ -470,14 +472,19 @@ public final class Pipeline implements AutoCloseable {
             boolean unsent = queued.remove(call) | retries.remove(call);
             if (unsent) roomOrClosed.signal();
             wasSent = !unsent && sent.contains(call);
+            call.expired = true;
         } finally {
             lock.unlock();
         }
-        if (call.future.completeExceptionally(timeout) && wasSent) {
+        if (wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
-            // replayed (or failed) on a new one by the usual rules instead of waiting.
+            // replayed (or failed) on a new one by the usual rules instead of waiting. Closed before the
+            // future completes, so that a caller woken by the timeout who sends again at once finds it
+            // gone rather than queueing behind the expired request. If the response completes in the
+            // instant between, the close was needless, as for a body cut off at its deadline.
             conn.disconnect();
         }
+        call.future.completeExceptionally(timeout);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -565,8 +572,13 @@ public final class Pipeline implements AutoCloseable {
             boolean entered = entered(attempt);
             if (!entered) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
-                signal(() -> sent.remove(call), readerWake);
-                call.future.completeExceptionally(e);
+                // An expired call is failed by the request timeout, whose close may be what failed this send.
+                boolean[] expired = new boolean[1];
+                signal(() -> {
+                    sent.remove(call);
+                    expired[0] = call.expired;
+                }, readerWake);
+                if (!expired[0]) call.future.completeExceptionally(e);
                 return;
             }
             // Partly sent: the reader reads whatever the server answered, or the failure.
@@ -719,6 +731,11 @@ public final class Pipeline implements AutoCloseable {
             attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
             call.mayHaveReached = true;
             reached = true;
+            if (call.expired) {
+                // The request timeout closed the connection under it and fails it itself: not replayed.
+                senderWake.signal(); // room in flight
+                return;
+            }
             if (replay && state != State.CLOSED && !call.future.isDone()) {
                 if (unprocessed) call.attempts--;
                 call.attempt = null;
