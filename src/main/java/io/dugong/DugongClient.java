@@ -444,11 +444,18 @@ public final class DugongClient implements AutoCloseable {
     /**
      * At {@code deadline}, fails {@code result} with a timeout and expires the hop in progress, which
      * frees its connection. The JDK's shared delay scheduler only fires this; nothing blocks on it.
+     *
+     * <p>The timer is cancelled as soon as {@code result} completes: {@code completeOnTimeout} takes its
+     * task off the scheduler when the timer future completes. A task left scheduled for the whole
+     * timeout would keep the call, its response and its body reachable that long, so under load the
+     * heap would grow with requests per second times the request timeout.
      */
     private void expireAt(long deadline, Request request, CompletableFuture<?> result,
                           java.util.function.Supplier<Pipeline.CallFuture<?>> hop) {
         long delay = Math.max(0, deadline - System.nanoTime());
-        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+        CompletableFuture<Void> timer = new CompletableFuture<Void>().completeOnTimeout(null, delay, TimeUnit.NANOSECONDS);
+        result.whenComplete((r, e) -> timer.cancel(false));
+        timer.thenRun(() -> {
             if (result.isDone()) return;
             ConnectionTimedOutException timeout = new ConnectionTimedOutException(request
                     + " got no response within the request timeout of " + config.requestTimeout);

@@ -674,6 +674,7 @@ public final class Pipeline implements AutoCloseable {
             boolean unsent = queued.remove(call) | retries.remove(call);
             if (unsent) roomOrClosed.signal();
             wasSent = !unsent && sent.contains(call);
+            call.expired = true;
         } finally {
             lock.unlock();
         }
@@ -681,7 +682,9 @@ public final class Pipeline implements AutoCloseable {
         if (wasSent) {
             // Its response would hold every request behind it: close the connection, so that those are
             // replayed (or failed) on a new one by the usual rules instead of waiting. Closed before the
-            // caller hears of the timeout, so a request it sends next cannot go on the old connection.
+            // future completes, so that a caller woken by the timeout who sends again at once finds it
+            // gone rather than queueing behind the expired request. If the response completes in the
+            // instant between, the close was needless, as for a body cut off at its deadline.
             closedByUs = conn.currentTransport();
             conn.disconnect();
         }
@@ -782,9 +785,14 @@ public final class Pipeline implements AutoCloseable {
             boolean entered = entered(attempt);
             if (!entered) {
                 // Nothing was written (the connection could not be opened, say): the reader never sees it.
-                signal(() -> sent.remove(call), readerWake);
+                // An expired call is failed by the request timeout, whose close may be what failed this send.
+                boolean[] expired = new boolean[1];
+                signal(() -> {
+                    sent.remove(call);
+                    expired[0] = call.expired;
+                }, readerWake);
                 if (!attempt.started && attempt.event != null) attempt.event.failed(e); // no exchange took it
-                call.future.completeExceptionally(e);
+                if (!expired[0]) call.future.completeExceptionally(e);
                 return;
             }
             // Partly sent: the reader reads whatever the server answered, or the failure.

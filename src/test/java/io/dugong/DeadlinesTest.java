@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,6 +181,63 @@ class DeadlinesTest {
             } finally {
                 release.countDown();
             }
+        }
+    }
+
+    @Test
+    void anAnsweredCallIsNotKeptReachableUntilItsRequestTimeoutWouldHavePassed() throws Exception {
+        // Found by the soak: each call's request-timeout timer stayed scheduled for the whole timeout,
+        // holding the call and its response, so the heap grew with requests per second times the timeout.
+        try (ScriptedServer server = ScriptedServer.start(c -> {
+            for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
+        }); DugongClient client = DugongClient.builder().requestTimeout(Duration.ofHours(1)).build()) {
+            WeakReference<Response<byte[]>> answered = new WeakReference<>(client.send(Request.get(server.uri("/a"))));
+            // A pipeline's threads may hold their last call in a local variable until the next one comes.
+            client.send(Request.get(server.uri("/b")));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (answered.get() != null && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(20); // polling for the collector, not timing an assertion
+            }
+            assertNull(answered.get(), "the response is still reachable, an hour before its request timeout");
+        }
+    }
+
+    @Test
+    void aCallerThatSeesTheRequestTimeoutNeverQueuesBehindTheExpiredRequest() throws Exception {
+        // Found by the unit suite under load: the timeout completed the call before closing its connection,
+        // so a caller that saw it and sent again at once could have its request written behind the expired
+        // one, to be failed (or replayed) when the close came a moment later.
+        java.util.Map<String, Integer> firstSeenOn = new java.util.concurrent.ConcurrentHashMap<>();
+        try (ScriptedServer server = ScriptedServer.start(c -> {
+            for (RecordedRequest r; (r = c.readRequest()) != null; ) {
+                firstSeenOn.putIfAbsent(r.target(), c.id());
+                if (!r.target().equals("/slow")) c.sendResponse(200, r.target()); // /slow: never answered
+            }
+        }); DugongClient client = DugongClient.builder().maxConnectionsPerOrigin(1)
+                .requestTimeout(Duration.ofSeconds(1)).build()) {
+            CompletableFuture<Response<byte[]>> slow = client.sendAsync(Request.get(server.uri("/slow")));
+            server.awaitRequests(1);
+            CountDownLatch nextSeen = new CountDownLatch(1);
+            // A dependent stage that takes its time on the thread completing the call (the caller's own
+            // wait is woken before it runs).
+            slow.whenComplete((r, e) -> {
+                try {
+                    nextSeen.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> slow.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionTimedOutException.class, e.getCause());
+            CompletableFuture<Response<String>> next = client.sendAsync(Request.get(server.uri("/next")), BodyReaders.ofString());
+            server.awaitRequests(2);
+            nextSeen.countDown();
+
+            assertEquals("/next", next.get(20, TimeUnit.SECONDS).body());
+            assertEquals(2, firstSeenOn.get("/next"), "/next was written on the connection of the expired request");
         }
     }
 }
