@@ -255,10 +255,10 @@ final class RequestSender {
     }
 
     private void sent(Exchange ex) {
-        if (ex.sent()) {
-            receiver.enterFlight(ex);
-            ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount());
-        }
+        boolean enters = ex.sent();
+        // Timed before it is handed over: the reader may end the exchange (and its event) at once.
+        ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount() + (enters ? 1 : 0));
+        if (enters) receiver.enterFlight(ex);
     }
 
     /**
