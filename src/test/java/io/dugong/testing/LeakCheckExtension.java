@@ -92,10 +92,15 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     private static void check(ExtensionContext context, Snapshot before, String what) {
         if (before == null) return;
+        // The nginx suite (io.dugong.it) starts its server through Testcontainers, whose Docker client keeps
+        // TCP connections of its own for the whole run and would be blamed on the first test to start a
+        // container: there only threads are checked. Library sockets are checked by every unit test class.
+        boolean checkSockets = context.getTestClass().map(c -> !c.getPackageName().equals("io.dugong.it")).orElse(true);
         long deadline = System.nanoTime() + GRACE.toNanos();
         Snapshot leaked;
         while (true) {
             leaked = newSince(before, snapshot());
+            if (!checkSockets) leaked = new Snapshot(leaked.threads(), List.of());
             if (leaked.threads().isEmpty() && leaked.sockets().isEmpty()) return;
             if (System.nanoTime() > deadline) break;
             try {
