@@ -289,19 +289,43 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * Sends {@code request} and waits for the response. Interrupting the caller abandons this request
-     * only.
+     * Sends {@code request} and waits for the response. Interrupting the caller abandons this request;
+     * when the request was running on the calling thread (its connection was idle: see
+     * {@link Pipeline#send(Request, BodyReader)}), the connection is closed and requests pipelined
+     * behind it are replayed or failed by the usual rules.
      *
      * @throws ConnectionTimedOutException if the request timeout passed
      * @throws IOException the failure of this request
      * @throws InterruptedException if interrupted while waiting
      * @param <T> the type of the body value
      * @param request the request
-     * @param bodyReader reads the response body, on the reader thread
+     * @param bodyReader reads the response body, on a pipeline's reader thread or, when the connection
+     *                   was idle, on the calling thread
      * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
-        return Pipeline.await(sendAsync(request, bodyReader));
+        return sendBlocking(request, bodyReader, false);
+    }
+
+    /**
+     * A blocking send. Without redirects or decompression to handle, a request whose connection is
+     * idle is written and read on the calling thread (see {@link Pipeline#claim}): no hand-off to the
+     * pipeline's threads and back, so a lone request costs what it does on a plain connection.
+     */
+    private <T> Response<T> sendBlocking(Request request, BodyReader<T> bodyReader, boolean pipelineAnyway)
+            throws IOException, InterruptedException {
+        if (config.maxRedirects != 0 || config.decompress) {
+            return Pipeline.await(sendAsync(request, bodyReader, pipelineAnyway));
+        }
+        if (closed) throw new StateException("send: the client is closed");
+        long deadline = config.requestTimeout == null ? 0 : deadlineAfter(config.requestTimeout);
+        Pipeline pipeline = poolOf(request.uri()).pick();
+        Request sent = withDefaults(request);
+        boolean alone = sentAlone(request, pipelineAnyway);
+        Pipeline.CallFuture<T> claimed = pipeline.claim(sent, bodyReader, alone);
+        Pipeline.CallFuture<T> call = claimed != null ? claimed : pipeline.submit(sent, bodyReader, deadline, alone);
+        if (deadline != 0) expireAt(deadline, request, call, () -> call);
+        return claimed != null ? pipeline.exchange(claimed) : Pipeline.await(call);
     }
 
     /**
@@ -378,7 +402,7 @@ public final class DugongClient implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting (the request is abandoned)
      */
     public <T> Response<T> sendPipelined(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
-        return Pipeline.await(sendPipelinedAsync(request, bodyReader));
+        return sendBlocking(request, bodyReader, true);
     }
 
     /**

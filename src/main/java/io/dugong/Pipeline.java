@@ -105,6 +105,10 @@ public final class Pipeline implements AutoCloseable {
     private long submitted;
     private final Thread sender;
     private final Thread reader;
+    /** Guarded by lock: the sender thread is using the connection (writing a request, flushing). */
+    private boolean senderBusy;
+    /** Guarded by lock: a caller's thread is writing its request (see {@link #claim}); the sender waits. */
+    private boolean callerSending;
     /** Sender thread only: whether the call being sent may open a new connection. */
     private boolean mayReconnect;
     /** Sender thread only: whether the call being sent is the last one ready, so it must be flushed. */
@@ -175,6 +179,11 @@ public final class Pipeline implements AutoCloseable {
         boolean bodyDone;
         /** Written while another request was in flight on the connection: pipelined. */
         boolean pipelined;
+        /**
+         * Sent and read by the thread of a blocking {@code send} that found the pipeline idle (see
+         * {@link #claim}); the reader thread leaves its response to that thread. Final.
+         */
+        boolean direct;
 
         Attempt(Call<?> call) {
             this.call = call;
@@ -199,7 +208,16 @@ public final class Pipeline implements AutoCloseable {
 
         @Override
         public void inFlight() {
-            signal(() -> inFlight = true, readerWake);
+            if (!direct) {
+                signal(() -> inFlight = true, readerWake);
+                return;
+            }
+            lock.lock(); // its own thread reads the response: the reader thread has nothing to wake for
+            try {
+                inFlight = true;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -318,12 +336,7 @@ public final class Pipeline implements AutoCloseable {
      * nothing else is in flight, and nothing is written behind it until its response has come.
      */
     <T> CallFuture<T> submit(Request request, BodyReader<T> bodyReader, long deadline, boolean exclusive) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(bodyReader, "bodyReader");
-        if (request.body() instanceof Body.Following || request.body() instanceof Body.Chunked) {
-            throw new IllegalArgumentException(request + ": a pipeline sends bodies itself; use Body.of, Body.ofFile"
-                    + " or Body.ofStream instead of " + request.body());
-        }
+        checkSubmittable(request, bodyReader);
         Call<T> call = new Call<>(request, bodyReader, this, exclusive);
         call.firstEvent = ExchangeEvent.startIfEnabled(request.method(), origin, request.originForm());
         lock.lock();
@@ -363,6 +376,15 @@ public final class Pipeline implements AutoCloseable {
         return call.future;
     }
 
+    private static void checkSubmittable(Request request, BodyReader<?> bodyReader) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(bodyReader, "bodyReader");
+        if (request.body() instanceof Body.Following || request.body() instanceof Body.Chunked) {
+            throw new IllegalArgumentException(request + ": a pipeline sends bodies itself; use Body.of, Body.ofFile"
+                    + " or Body.ofStream instead of " + request.body());
+        }
+    }
+
     /**
      * Sends {@code request} and waits for the response, with a {@code byte[]} body.
      *
@@ -379,15 +401,136 @@ public final class Pipeline implements AutoCloseable {
      * Sends {@code request} and waits for the response. If the calling thread is interrupted, the
      * request is abandoned (its response read and dropped) and the other requests go on.
      *
+     * <p>When the pipeline is idle (nothing queued or in flight), the calling thread writes the request
+     * and reads the response itself, and {@code bodyReader} runs on it: a lone request then costs no
+     * hand-off between threads. Requests submitted meanwhile are pipelined behind it as usual. An
+     * interrupt that finds the caller in a socket call there closes the connection (as it does for any
+     * virtual thread): the request is abandoned, and those pipelined behind it are replayed or failed
+     * by the rules of the class description.
+     *
      * @throws IOException the failure of this request (see the class description)
      * @throws InterruptedException if interrupted while waiting
      * @param <T> the type of the body value
      * @param request the request
-     * @param bodyReader reads the response body, on the reader thread
+     * @param bodyReader reads the response body, on the reader thread or, when the pipeline was idle,
+     *                   on the calling thread
      * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
-        return await(submit(request, bodyReader));
+        CallFuture<T> claimed = claim(request, bodyReader, false);
+        return claimed != null ? exchange(claimed) : await(submit(request, bodyReader));
+    }
+
+    /**
+     * Claims the idle pipeline for a blocking send on the calling thread: if nothing is queued, in
+     * flight or being written, the call goes in flight at once, and the caller then writes the request
+     * and reads its response itself with {@link #exchange}, sparing the hand-offs to the sender and
+     * reader threads and back (the latency of a lone request is then that of a plain connection).
+     * The queue order holds: the call is the only one in flight, requests submitted meanwhile are
+     * pipelined behind it by the sender thread, and the reader thread reads theirs after it.
+     *
+     * @return the call's future, to pass to {@link #exchange}; null if the pipeline is not idle (or
+     *         the request needs the two threads: it expects 100-continue), so the caller submits instead
+     */
+    <T> CallFuture<T> claim(Request request, BodyReader<T> bodyReader, boolean exclusive) {
+        checkSubmittable(request, bodyReader);
+        if (request.expect100() || onPipelineThread()) return null;
+        lock.lock();
+        try {
+            if (state != State.OPEN || senderBusy || callerSending || !sent.isEmpty() || !queued.isEmpty()
+                    || !retries.isEmpty()) {
+                return null;
+            }
+            Call<T> call = new Call<>(request, bodyReader, this, exclusive);
+            call.firstEvent = ExchangeEvent.startIfEnabled(request.method(), origin, request.originForm());
+            call.seq = submitted++;
+            call.attempts = 1;
+            call.attempt = new Attempt(call);
+            call.attempt.direct = true;
+            sent.addLast(call);
+            callerSending = true;
+            return call.future;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs a call {@link #claim claimed} on the calling thread: writes the request, reads the response
+     * and its body (the body reader runs here), and completes the call. A failure is handled as on the
+     * pipeline's threads: an idempotent request whose connection ended is replayed by them, and this
+     * waits for it. Interrupting the caller while it is in a socket call closes the connection (JDK
+     * virtual threads do so); the request is abandoned and those pipelined behind it are replayed or
+     * failed by the usual rules.
+     */
+    <T> Response<T> exchange(CallFuture<T> future) throws IOException, InterruptedException {
+        Call<T> call = future.call;
+        Attempt attempt = call.attempt;
+        // A blocking send from the body reader would wait for this very thread.
+        PIPELINE_THREAD.set(Boolean.TRUE);
+        try {
+            if (sendDirect(attempt)) {
+                bodyBytes = 0;
+                progressAt = System.nanoTime();
+                readingResponse = true;
+                readResponse(attempt, call);
+            }
+        } catch (Error e) {
+            // Thrown by the body reader on the caller's own thread: its failure, not the pipeline's.
+            conn.abandon(attempt, "abandoned after " + e + " in the body reader of " + call.request);
+            signal(() -> {
+                readingResponse = false;
+                sent.remove(call);
+                senderWake.signal();
+            }, readerWake);
+            future.completeExceptionally(e);
+            throw e;
+        } finally {
+            PIPELINE_THREAD.remove();
+        }
+        if (Thread.interrupted()) {
+            if (!future.isDone() || future.isCompletedExceptionally()) {
+                future.cancel(false);
+                throw new InterruptedException("interrupted while sending " + call.request + "; the request is abandoned");
+            }
+            Thread.currentThread().interrupt(); // answered all the same: the caller still learns of the interrupt
+        }
+        return await(future);
+    }
+
+    /**
+     * Writes a claimed call's request on the calling thread.
+     *
+     * @return true if it went in flight (entirely or partly), so its response (or failure) is to be read
+     */
+    private boolean sendDirect(Attempt attempt) {
+        Call<?> call = attempt.call;
+        boolean entered = true;
+        conn.reconnectAllowed(true); // nothing else is in flight
+        try {
+            conn.sendRequest(call.request, attempt, true);
+        } catch (IOException | RuntimeException e) {
+            entered = entered(attempt);
+            if (!entered) {
+                // Nothing was written (the connection could not be opened, say).
+                boolean[] expired = new boolean[1];
+                signal(() -> {
+                    sent.remove(call);
+                    expired[0] = call.expired;
+                }, readerWake);
+                if (!attempt.started && attempt.event != null) attempt.event.failed(e);
+                if (!expired[0]) call.future.completeExceptionally(e);
+            }
+        } finally {
+            lock.lock();
+            try {
+                callerSending = false;
+                if (!queued.isEmpty() || !retries.isEmpty()) senderWake.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+        return entered;
     }
 
     /**
@@ -631,6 +774,17 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Whether a blocking send would now run on its caller's thread (see {@link #claim}); for tests. */
+    boolean idleForCaller() {
+        lock.lock();
+        try {
+            return state == State.OPEN && !senderBusy && !callerSending && sent.isEmpty() && queued.isEmpty()
+                    && retries.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** True while the sender or reader thread runs; for tests of close and abort. */
     boolean threadsAlive() {
         return sender.isAlive() || reader.isAlive();
@@ -710,6 +864,7 @@ public final class Pipeline implements AutoCloseable {
     private Attempt nextToSend() {
         lock.lock();
         try {
+            senderBusy = false;
             while (true) {
                 if (state == State.CLOSED) return null;
                 // A new connection waits until the reader has settled everything sent on the old one, so
@@ -718,7 +873,7 @@ public final class Pipeline implements AutoCloseable {
                 // Nothing goes behind an exclusive request in flight (it is the only one then).
                 boolean behindExclusive = !sent.isEmpty() && sent.peekFirst().exclusive;
                 int limit = inFlightLimit;
-                if (sent.size() < limit && !settling && !behindExclusive) {
+                if (sent.size() < limit && !settling && !behindExclusive && !callerSending) {
                     Call<?> next = retries.isEmpty() ? queued.peek() : retries.peek();
                     // An exclusive request waits until everything before it is answered.
                     Call<?> c = next == null || (next.exclusive && !sent.isEmpty() && !next.future.isDone()) ? null
@@ -735,15 +890,18 @@ public final class Pipeline implements AutoCloseable {
                         sent.addLast(c);
                         flushNow = sent.size() >= limit || c.exclusive || (retries.isEmpty() && queued.isEmpty())
                                 || (retries.isEmpty() ? queued.peek() : retries.peek()).exclusive;
+                        senderBusy = true;
                         return c.attempt;
                     }
                 }
                 if (unflushed) {
+                    senderBusy = true;
                     lock.unlock();
                     try {
                         flush();
                     } finally {
                         lock.lock();
+                        senderBusy = false;
                     }
                     continue;
                 }
@@ -841,11 +999,7 @@ public final class Pipeline implements AutoCloseable {
         while (true) {
             Attempt attempt = nextToRead();
             if (attempt == null) return;
-            try {
-                readResponse(attempt);
-            } finally {
-                readingResponse = false;
-            }
+            readResponse(attempt);
         }
     }
 
@@ -856,7 +1010,7 @@ public final class Pipeline implements AutoCloseable {
             while (true) {
                 if (state == State.CLOSED) return null;
                 Call<?> head = sent.peekFirst();
-                if (head != null && head.attempt != null && head.attempt.inFlight) {
+                if (head != null && head.attempt != null && head.attempt.inFlight && !head.attempt.direct) {
                     bodyBytes = 0;
                     progressAt = System.nanoTime();
                     readingResponse = true;
@@ -1009,12 +1163,16 @@ public final class Pipeline implements AutoCloseable {
                 || error instanceof InvalidResponseException;
         boolean replay = lostResponse
                 && IDEMPOTENT.contains(call.request.method()) && call.request.body().replayable()
-                && (unprocessed || call.attempts <= options.retries());
+                && (unprocessed || call.attempts <= options.retries())
+                // The caller of a blocking send was interrupted in a socket call (which closed it): abandoned.
+                && !(attempt.direct && Thread.currentThread().isInterrupted());
         boolean reached;
         boolean expired;
         lock.lock();
         try {
+            readingResponse = false;
             sent.remove(call);
+            if (attempt.direct) readerWake.signal(); // the reader may read what is behind
             attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
             call.mayHaveReached = true;
             reached = true;
@@ -1046,7 +1204,15 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void answered(Call<?> call) {
-        signal(() -> sent.remove(call), senderWake); // room in flight
+        lock.lock();
+        try {
+            readingResponse = false;
+            sent.remove(call);
+            senderWake.signal(); // room in flight
+            if (call.attempt != null && call.attempt.direct) readerWake.signal(); // the reader may read what is behind
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Applies {@code change} under the lock and wakes the one thread waiting on {@code who}. */
