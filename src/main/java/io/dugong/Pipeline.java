@@ -1208,8 +1208,14 @@ public final class Pipeline implements AutoCloseable {
         try {
             readingResponse = false;
             sent.remove(call);
-            senderWake.signal(); // room in flight
-            if (call.attempt != null && call.attempt.direct) readerWake.signal(); // the reader may read what is behind
+            if (call.attempt == null || !call.attempt.direct) {
+                senderWake.signal(); // room in flight
+            } else {
+                // Answered on its caller's thread: wake the others only if there is work for them, so a
+                // run of lone requests costs no thread switch at all.
+                if (!queued.isEmpty() || !retries.isEmpty()) senderWake.signal();
+                if (!sent.isEmpty()) readerWake.signal(); // the reader may read what is behind
+            }
         } finally {
             lock.unlock();
         }
