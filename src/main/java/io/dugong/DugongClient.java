@@ -7,15 +7,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -32,8 +29,11 @@ import javax.net.ssl.SSLContext;
  * }
  * }</pre>
  *
- * <p>{@code send} is meant to be called from many virtual threads at once; only the pipelines' own
- * threads touch sockets, so interrupting or cancelling a caller abandons just its request. Requests
+ * <p>{@code send} is meant to be called from many virtual threads at once. A request that finds its
+ * connection idle is written and read on the calling thread (no hand-off: the latency of a plain
+ * connection); the others are pipelined by the connection's own threads. Interrupting or cancelling a
+ * caller abandons just its request (its connection is closed if the request was running on the
+ * caller's thread, and the requests behind it are replayed or failed by the rules below). Requests
  * need an absolute {@code http} or {@code https} URI.
  *
  * <p><b>Is pipelining safe?</b> Each origin is learnt: it starts at a small depth
@@ -78,178 +78,10 @@ public final class DugongClient implements AutoCloseable {
     /** Default {@link Builder#headOfLineBodySize}: 1 MiB. */
     public static final long DEFAULT_HEAD_OF_LINE_BODY_SIZE = 1024 * 1024;
 
-    private static final System.Logger LOG = System.getLogger("io.dugong");
-
     private final Builder config;
-    private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+    private final Map<String, OriginPool> pools = new ConcurrentHashMap<>();
     private final Thread janitor;
     private volatile boolean closed;
-
-    /**
-     * The pipelines of one origin, and what is learnt about pipelining there: the learnt depth is the
-     * in-flight limit of every pipeline of the pool.
-     */
-    private final class Pool implements PipelineEvents {
-        final URI uri;
-        final OriginLearning learning;
-        final ReentrantLock lock = new ReentrantLock();
-        final List<Pipeline> pipelines = new ArrayList<>();
-        final Map<Pipeline, Long> lastUsed = new ConcurrentHashMap<>();
-        /** The in-flight limit last given to the pipelines. Written with lock held. */
-        private volatile int appliedDepth;
-
-        Pool(URI uri) {
-            this.uri = uri;
-            this.learning = new OriginLearning(URI.create(Origin.of(uri).key()), config.pipelineDepth,
-                    config.initialPipelineDepth, config.maxUnansweredCloses, config.pipeliningExpiry, System::nanoTime);
-            this.appliedDepth = learning.depth();
-        }
-
-        /**
-         * The least-loaded open pipeline whose head of line is not stalled, opening another while under
-         * the limit and all are busy (so a request that must go alone finds an idle connection if the
-         * limit allows); if every one is stalled and none can be opened, the least-loaded of all.
-         */
-        Pipeline pick() {
-            int depth = learning.depth();
-            lock.lock();
-            try {
-                pipelines.removeIf(p -> !p.isOpen());
-                if (depth != appliedDepth) applyDepth(depth);
-                long now = System.nanoTime();
-                Pipeline best = leastLoaded(now, null, true);
-                boolean mayOpen = pipelines.size() < config.maxConnectionsPerOrigin;
-                if (mayOpen && (best == null || best.load() > 0)) {
-                    best = openPipeline();
-                } else if (best == null) {
-                    best = leastLoaded(now, null, false);
-                }
-                lastUsed.put(best, now);
-                return best;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** With lock held: a new pipeline of the pool (it connects with its first request), at the learnt depth. */
-        private Pipeline openPipeline() {
-            Pipeline p = Pipeline.open(connectionTo(uri), config.pipelineOptions(), this);
-            p.inFlightLimit(appliedDepth);
-            pipelines.add(p);
-            return p;
-        }
-
-        /** With lock held: the least-loaded pipeline other than {@code except}, skipping stalled ones if asked. */
-        private Pipeline leastLoaded(long now, Pipeline except, boolean skipStalled) {
-            Pipeline best = null;
-            int bestLoad = Integer.MAX_VALUE;
-            for (Pipeline p : pipelines) {
-                if (p == except || (skipStalled && stalled(p, now))) continue;
-                int load = p.load();
-                if (load < bestLoad) {
-                    best = p;
-                    bestLoad = load;
-                }
-            }
-            return best;
-        }
-
-        private boolean stalled(Pipeline p, long now) {
-            return config.headOfLineTimeout != null
-                    && p.headOfLineStalled(now, config.headOfLineTimeout.toNanos(), config.headOfLineBodySize);
-        }
-
-        /** With lock held: gives every pipeline the learnt depth as its in-flight limit. */
-        private void applyDepth(int depth) {
-            appliedDepth = depth;
-            for (Pipeline p : pipelines) p.inFlightLimit(depth);
-        }
-
-        /**
-         * Head-of-line relief: the requests not yet written on a pipeline whose head is stalled move to
-         * another pipeline of the pool (one opened for them if the limit allows).
-         */
-        void relieve(long now) {
-            if (config.headOfLineTimeout == null) return;
-            lock.lock();
-            try {
-                for (Pipeline stuck : List.copyOf(pipelines)) {
-                    if (!stalled(stuck, now) || stuck.unsent() == 0 || !stuck.isOpen()) continue;
-                    Pipeline target = leastLoaded(now, stuck, true);
-                    if ((target == null || target.load() > 0) && pipelines.size() < config.maxConnectionsPerOrigin) {
-                        target = openPipeline();
-                    }
-                    if (target == null) continue;
-                    lastUsed.put(target, now);
-                    int moved = stuck.moveUnsentTo(target);
-                    if (moved > 0) {
-                        LOG.log(System.Logger.Level.DEBUG, "{0}: the head of line of {1} is stalled; {2} requests"
-                                + " not yet sent moved to {3}", learning.stats().origin(), stuck, moved, target);
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Gives the pipelines a depth the learning changed, if it did. */
-        private void depthMayHaveChanged() {
-            int depth = learning.depth();
-            lock.lock();
-            try {
-                if (depth != appliedDepth) applyDepth(depth);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void answered(ResponseFacts facts, boolean firstOnConnection, int inFlight) {
-            learning.answered(facts, firstOnConnection);
-            if (learning.depth() != appliedDepth) depthMayHaveChanged();
-        }
-
-        @Override
-        public void closedWithPipelinedUnanswered(int unanswered, String why) {
-            learning.closedWithPipelinedUnanswered(unanswered, why);
-            depthMayHaveChanged();
-        }
-
-        @Override
-        public void outOfProtocol(String why) {
-            learning.outOfProtocol(why);
-            depthMayHaveChanged();
-        }
-
-        /** Closes pipelines with nothing to do for longer than the idle timeout. */
-        void evictIdle(long now) {
-            List<Pipeline> idle = new ArrayList<>();
-            lock.lock();
-            try {
-                for (Pipeline p : pipelines) {
-                    Long used = lastUsed.get(p);
-                    if (p.load() == 0 && used != null && now - used > config.idleTimeout.toNanos()) idle.add(p);
-                }
-                pipelines.removeAll(idle);
-                idle.forEach(lastUsed::remove);
-            } finally {
-                lock.unlock();
-            }
-            idle.forEach(Pipeline::close);
-        }
-
-        void closeAll() {
-            List<Pipeline> all;
-            lock.lock();
-            try {
-                all = new ArrayList<>(pipelines);
-                pipelines.clear();
-            } finally {
-                lock.unlock();
-            }
-            all.forEach(Pipeline::close);
-        }
-    }
 
     private DugongClient(Builder config) {
         this.config = config;
@@ -353,7 +185,7 @@ public final class DugongClient implements AutoCloseable {
      */
     public DugongClient pipelining(URI origin, Mode mode) {
         Objects.requireNonNull(mode, "mode");
-        Pool pool = poolOf(origin);
+        OriginPool pool = poolOf(origin);
         pool.learning.mode(mode);
         pool.depthMayHaveChanged();
         return this;
@@ -371,8 +203,16 @@ public final class DugongClient implements AutoCloseable {
         return poolOf(origin).learning.stats();
     }
 
-    private Pool poolOf(URI uri) {
-        return pools.computeIfAbsent(originKey(uri), k -> new Pool(uri));
+    private OriginPool poolOf(URI uri) {
+        return pools.computeIfAbsent(originKey(uri), k -> newPool(uri));
+    }
+
+    private OriginPool newPool(URI uri) {
+        OriginLearning learning = new OriginLearning(URI.create(Origin.of(uri).key()), config.pipelineDepth,
+                config.initialPipelineDepth, config.maxUnansweredCloses, config.pipeliningExpiry, System::nanoTime);
+        OriginPool.Settings settings = new OriginPool.Settings(config.maxConnectionsPerOrigin, config.pipelineOptions(),
+                config.headOfLineTimeout, config.headOfLineBodySize, config.idleTimeout);
+        return new OriginPool(uri, settings, learning, () -> connectionTo(uri));
     }
 
     /**
@@ -494,7 +334,7 @@ public final class DugongClient implements AutoCloseable {
     public void close() {
         closed = true;
         janitor.interrupt();
-        pools.values().forEach(Pool::closeAll);
+        pools.values().forEach(OriginPool::closeAll);
         pools.clear();
     }
 
@@ -502,7 +342,7 @@ public final class DugongClient implements AutoCloseable {
     private <T> Pipeline.CallFuture<T> sendOnce(Request request, BodyReader<T> bodyReader, long deadline,
                                                 boolean pipelineAnyway) {
         if (closed) throw new StateException("sendAsync: the client is closed");
-        Pool pool = poolOf(request.uri());
+        OriginPool pool = poolOf(request.uri());
         return pool.pick().submit(withDefaults(request), bodyReader, deadline, sentAlone(request, pipelineAnyway));
     }
 
@@ -693,7 +533,7 @@ public final class DugongClient implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            for (Pool pool : pools.values()) {
+            for (OriginPool pool : pools.values()) {
                 pool.evictIdle(now);
                 pool.relieve(now);
             }

@@ -849,11 +849,17 @@ public final class Pipeline implements AutoCloseable {
     // Sender thread
 
     private void runSender() {
-        while (true) {
-            Attempt attempt = nextToSend();
-            if (attempt == null) return;
-            send(attempt);
+        while (sendNext()) {
+            // one request per turn
         }
+    }
+
+    /** Sends the next request, once there is one; false when the pipeline is closed. See {@link #readNext}. */
+    private boolean sendNext() {
+        Attempt attempt = nextToSend();
+        if (attempt == null) return false;
+        send(attempt);
+        return true;
     }
 
     /**
@@ -996,11 +1002,22 @@ public final class Pipeline implements AutoCloseable {
     // Reader thread
 
     private void runReader() {
-        while (true) {
-            Attempt attempt = nextToRead();
-            if (attempt == null) return;
-            readResponse(attempt);
+        while (readNext()) {
+            // one response per turn
         }
+    }
+
+    /**
+     * Reads the next response, once there is one to read; false when the pipeline is closed. A method
+     * of its own so that no local variable of the loop keeps the last call (and its response) reachable
+     * while the thread waits for the next: with lone requests answered on their callers' threads, that
+     * wait may last for ever.
+     */
+    private boolean readNext() {
+        Attempt attempt = nextToRead();
+        if (attempt == null) return false;
+        readResponse(attempt);
+        return true;
     }
 
     /** The oldest request in flight; null once the pipeline is closed (or drained while closing). */
@@ -1009,12 +1026,12 @@ public final class Pipeline implements AutoCloseable {
         try {
             while (true) {
                 if (state == State.CLOSED) return null;
-                Call<?> head = sent.peekFirst();
-                if (head != null && head.attempt != null && head.attempt.inFlight && !head.attempt.direct) {
+                Attempt next = readableHead();
+                if (next != null) {
                     bodyBytes = 0;
                     progressAt = System.nanoTime();
                     readingResponse = true;
-                    return head.attempt;
+                    return next;
                 }
                 if (state == State.CLOSING && sent.isEmpty() && queued.isEmpty() && retries.isEmpty()) {
                     state = State.CLOSED;
@@ -1026,6 +1043,15 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * With lock held: the attempt at the head of line if the reader thread is to read its response now.
+     * No call is kept in a local of the waiting loop (see {@link #readNext}).
+     */
+    private Attempt readableHead() {
+        Call<?> head = sent.peekFirst();
+        return head != null && head.attempt != null && head.attempt.inFlight && !head.attempt.direct ? head.attempt : null;
     }
 
     private void readResponse(Attempt attempt) {

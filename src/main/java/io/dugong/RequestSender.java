@@ -255,6 +255,8 @@ final class RequestSender {
     }
 
     private void sent(Exchange ex) {
+        // Done with it here: not kept (with its owner's call and response) until the next request comes.
+        if (current == ex) current = null;
         boolean enters = ex.sent();
         // Timed before it is handed over: the reader may end the exchange (and its event) at once.
         ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount() + (enters ? 1 : 0));

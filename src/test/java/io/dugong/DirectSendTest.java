@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static io.dugong.PipelineCancellationTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -280,6 +282,28 @@ class DirectSendTest {
             assertSame(Thread.currentThread(), ranOn.get());
             assertEquals(2, server.acceptedConnections());
         }
+    }
+
+    @Test
+    void noResponseIsKeptReachableByThePipelinesWaitingThreads() throws Exception {
+        // Found when lone requests began to run on their callers' threads: the reader thread, waiting
+        // for work that no longer came, kept the first call (and its response) in a local variable.
+        try (ScriptedServer server = ScriptedServer.start(ECHO);
+             Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
+            WeakReference<Response<byte[]>> direct = new WeakReference<>(p.send(Request.get("/direct")));
+            WeakReference<Response<byte[]>> threaded = new WeakReference<>(p.submit(Request.get("/threaded")).get());
+            awaitCollected(direct, "the response read on the caller's thread");
+            awaitCollected(threaded, "the response read on the reader thread");
+        }
+    }
+
+    private static void awaitCollected(WeakReference<?> ref, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ref.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20); // polling for the collector, not timing an assertion
+        }
+        assertNull(ref.get(), what + " is still reachable");
     }
 
     private static <T> CompletableFuture<Response<T>> sendOnAnotherThread(Pipeline p, String target, BodyReader<T> reader) {
