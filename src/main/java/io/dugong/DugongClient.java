@@ -80,6 +80,8 @@ public final class DugongClient implements AutoCloseable {
 
     private final Builder config;
     private final Map<String, OriginPool> pools = new ConcurrentHashMap<>();
+    /** The pool used last: found without building the origin's key. */
+    private volatile OriginPool lastPool;
     private final Thread janitor;
     private volatile boolean closed;
 
@@ -204,7 +206,11 @@ public final class DugongClient implements AutoCloseable {
     }
 
     private OriginPool poolOf(URI uri) {
-        return pools.computeIfAbsent(originKey(uri), k -> newPool(uri));
+        OriginPool last = lastPool;
+        if (last != null && last.serves(uri)) return last; // most calls go where the one before went
+        OriginPool pool = pools.computeIfAbsent(originKey(uri), k -> newPool(uri));
+        lastPool = pool;
+        return pool;
     }
 
     private OriginPool newPool(URI uri) {
@@ -336,6 +342,7 @@ public final class DugongClient implements AutoCloseable {
         janitor.interrupt();
         pools.values().forEach(OriginPool::closeAll);
         pools.clear();
+        lastPool = null;
     }
 
     /** Sends one request, with the default headers added, to a pipeline of its origin. */

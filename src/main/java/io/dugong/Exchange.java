@@ -91,9 +91,9 @@ final class Exchange {
     }
 
     /** For the event: the request is written ({@code bytes} of it), with {@code depth} requests in flight. */
-    void written(long bytes, int depth) {
+    void written(long bytes, java.util.function.IntSupplier depth) {
         ExchangeEvent e = event;
-        if (e != null) e.written(bytes, depth);
+        if (e != null) e.written(bytes, depth.getAsInt()); // counting the requests in flight is not free
     }
 
     Sending sending() {

@@ -1,11 +1,11 @@
 package io.dugong;
 
+import io.dugong.internal.Origin;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -30,22 +30,35 @@ final class OriginPool implements PipelineEvents {
     private static final System.Logger LOG = System.getLogger("io.dugong");
 
     final URI uri;
+    private final Origin origin;
     final OriginLearning learning;
     private final Settings settings;
     /** Makes the connection of each new pipeline (it connects with its first request). */
     private final Supplier<HttpConnection> connections;
     final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by lock. */
     final List<Pipeline> pipelines = new ArrayList<>();
-    final Map<Pipeline, Long> lastUsed = new ConcurrentHashMap<>();
+    /** A copy of {@link #pipelines}, replaced with lock held, for picking without the lock. */
+    private volatile Pipeline[] snapshot = new Pipeline[0];
     /** The in-flight limit last given to the pipelines. Written with lock held. */
     private volatile int appliedDepth;
 
     OriginPool(URI uri, Settings settings, OriginLearning learning, Supplier<HttpConnection> connections) {
         this.uri = uri;
+        this.origin = Origin.of(uri);
         this.settings = settings;
         this.learning = learning;
         this.connections = connections;
         this.appliedDepth = learning.depth();
+    }
+
+    /** Whether {@code u} is of this pool's origin; allocates nothing, unlike building the origin's key. */
+    boolean serves(URI u) {
+        String scheme = u.getScheme();
+        String host = u.getHost();
+        if (scheme == null || host == null) return false;
+        int port = u.getPort() >= 0 ? u.getPort() : scheme.equalsIgnoreCase("https") ? 443 : 80;
+        return port == origin.port() && host.equalsIgnoreCase(origin.host()) && scheme.equalsIgnoreCase(origin.scheme());
     }
 
     /**
@@ -55,11 +68,15 @@ final class OriginPool implements PipelineEvents {
      */
     Pipeline pick() {
         int depth = learning.depth();
+        long now = System.nanoTime();
+        if (depth == appliedDepth) {
+            Pipeline quick = pickWithoutLock(now);
+            if (quick != null) return quick;
+        }
         lock.lock();
         try {
-            pipelines.removeIf(p -> !p.isOpen());
+            if (pipelines.removeIf(p -> !p.isOpen())) snapshot = pipelines.toArray(new Pipeline[0]);
             if (depth != appliedDepth) applyDepth(depth);
-            long now = System.nanoTime();
             Pipeline best = leastLoaded(now, null, true);
             boolean mayOpen = pipelines.size() < settings.maxConnections();
             if (mayOpen && (best == null || best.load() > 0)) {
@@ -67,18 +84,45 @@ final class OriginPool implements PipelineEvents {
             } else if (best == null) {
                 best = leastLoaded(now, null, false);
             }
-            lastUsed.put(best, now);
+            best.used(now);
             return best;
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * The common cases of {@link #pick()} without the pool's lock, which every caller would otherwise
+     * queue on: all pipelines open, and either one of them idle or none to be opened. Null when the
+     * locked path must decide. A pipeline not used for half the idle timeout is left to the locked
+     * path too, so that one the janitor is about to close is never handed out here.
+     */
+    private Pipeline pickWithoutLock(long now) {
+        Pipeline best = null;
+        int bestLoad = Integer.MAX_VALUE;
+        Pipeline[] all = snapshot;
+        long recent = settings.idleTimeout().toNanos() / 2;
+        for (Pipeline p : all) {
+            if (!p.isOpen() || now - p.usedAt() > recent) return null;
+            if (stalled(p, now)) continue;
+            int load = p.load();
+            if (load < bestLoad) {
+                best = p;
+                bestLoad = load;
+            }
+        }
+        if (best == null || (bestLoad > 0 && all.length < settings.maxConnections())) return null;
+        best.used(now);
+        return best;
+    }
+
     /** With lock held: a new pipeline of the pool (it connects with its first request), at the learnt depth. */
     private Pipeline openPipeline() {
         Pipeline p = Pipeline.open(connections.get(), settings.options(), this);
         p.inFlightLimit(appliedDepth);
+        p.used(System.nanoTime());
         pipelines.add(p);
+        snapshot = pipelines.toArray(new Pipeline[0]);
         return p;
     }
 
@@ -123,7 +167,7 @@ final class OriginPool implements PipelineEvents {
                     target = openPipeline();
                 }
                 if (target == null) continue;
-                lastUsed.put(target, now);
+                target.used(now);
                 int moved = stuck.moveUnsentTo(target);
                 if (moved > 0) {
                     LOG.log(System.Logger.Level.DEBUG, "{0}: the head of line of {1} is stalled; {2} requests"
@@ -170,11 +214,9 @@ final class OriginPool implements PipelineEvents {
         lock.lock();
         try {
             for (Pipeline p : pipelines) {
-                Long used = lastUsed.get(p);
-                if (p.load() == 0 && used != null && now - used > settings.idleTimeout().toNanos()) idle.add(p);
+                if (p.load() == 0 && now - p.usedAt() > settings.idleTimeout().toNanos()) idle.add(p);
             }
-            pipelines.removeAll(idle);
-            idle.forEach(lastUsed::remove);
+            if (pipelines.removeAll(idle)) snapshot = pipelines.toArray(new Pipeline[0]);
         } finally {
             lock.unlock();
         }
@@ -187,6 +229,7 @@ final class OriginPool implements PipelineEvents {
         try {
             all = new ArrayList<>(pipelines);
             pipelines.clear();
+            snapshot = new Pipeline[0];
         } finally {
             lock.unlock();
         }

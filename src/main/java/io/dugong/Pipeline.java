@@ -83,6 +83,8 @@ public final class Pipeline implements AutoCloseable {
     /** The TCP connection this pipeline closed itself (a request timeout): its losses are not the server's doing. */
     private volatile Object closedByUs;
     // Written by the reader thread, read by an owner looking for a stalled head of line.
+    /** See {@link #used(long)}. */
+    private volatile long usedAt;
     /** Whether the reader is reading a response (waiting for its head or reading its body). */
     private volatile boolean readingResponse;
     /** System.nanoTime() of the reader's last progress: start of a response, its head, body bytes. */
@@ -101,7 +103,8 @@ public final class Pipeline implements AutoCloseable {
     private final PriorityQueue<Call<?>> retries = new PriorityQueue<>(Comparator.comparingLong(c -> c.seq));
     private final ArrayDeque<Call<?>> queued = new ArrayDeque<>();
     private final ArrayDeque<Call<?>> sent = new ArrayDeque<>();
-    private State state = State.OPEN;
+    /** Written with lock held; volatile so that {@link #isOpen()} needs no lock. */
+    private volatile State state = State.OPEN;
     private long submitted;
     private final Thread sender;
     private final Thread reader;
@@ -660,12 +663,7 @@ public final class Pipeline implements AutoCloseable {
      * @return whether requests are accepted
      */
     public boolean isOpen() {
-        lock.lock();
-        try {
-            return state == State.OPEN;
-        } finally {
-            lock.unlock();
-        }
+        return state == State.OPEN;
     }
 
     /** The host and port this pipeline talks to. */
@@ -772,6 +770,16 @@ public final class Pipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Records that an owner handed this pipeline a request at {@code now} (System.nanoTime()). */
+    void used(long now) {
+        usedAt = now;
+    }
+
+    /** When an owner last handed this pipeline a request (System.nanoTime()); for closing idle ones. */
+    long usedAt() {
+        return usedAt;
     }
 
     /** Whether a blocking send would now run on its caller's thread (see {@link #claim}); for tests. */

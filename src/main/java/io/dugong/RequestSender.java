@@ -34,12 +34,17 @@ final class RequestSender {
     private long bodyRemaining;
     /** {@link SocketOutput#total()} when the current request's head started, to count its bytes. */
     private long startTotal;
+    /** The connector's origin and authority, made once rather than per request. */
+    private final String origin;
+    private final String authority;
 
     RequestSender(TransportSlot slot, ResponseReceiver receiver, Connector connector, String hostHeader) {
         this.slot = slot;
         this.receiver = receiver;
         this.connector = connector;
         this.hostHeader = hostHeader;
+        this.origin = connector.origin();
+        this.authority = connector.authority();
     }
 
     /** See {@link HttpConnection#sendRequest(Request, Runnable, boolean)}. */
@@ -61,14 +66,14 @@ final class RequestSender {
             long announced = body instanceof Body.Empty && !methodDefinesContent(method) ? -1 : length;
 
             Transport t = slot.forSending();
-            Exchange ex = Exchange.start(method, connector.origin(), request.originForm(), body, expect100, t, listener);
+            Exchange ex = Exchange.start(method, origin, request.originForm(), body, expect100, t, listener);
             current = ex;
             SocketOutput out = t.output();
             startTotal = out.total();
             try {
                 RequestWriter.writeHead(out, method, wireTarget, headers.contains("Host") ? null : hostHeader, headers,
                         announced, length < 0, expect100);
-                WireLog.get().requestHead(connector.authority(), method, wireTarget, headers);
+                WireLog.get().requestHead(authority, method, wireTarget, headers);
                 bodyRemaining = body instanceof Body.Following ? length : -1;
                 if (expect100) {
                     ex.headSentAwaitingContinue();
@@ -259,7 +264,7 @@ final class RequestSender {
         if (current == ex) current = null;
         boolean enters = ex.sent();
         // Timed before it is handed over: the reader may end the exchange (and its event) at once.
-        ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount() + (enters ? 1 : 0));
+        ex.written(ex.transport.output().total() - startTotal, () -> receiver.inFlightCount() + (enters ? 1 : 0));
         if (enters) receiver.enterFlight(ex);
     }
 

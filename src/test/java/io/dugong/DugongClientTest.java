@@ -201,4 +201,30 @@ class DugongClientTest {
 
         assertThrows(StateException.class, () -> client.sendAsync(Request.get(URI.create("http://127.0.0.1:1/"))));
     }
+
+    @Test
+    void requestsAlternatingBetweenOriginsEachReachTheirOwnServer() throws Exception {
+        // The client finds the pool of the origin used last without building its key: a request for
+        // another origin (here the same host on another port) must never take that shortcut.
+        try (ScriptedServer a = ScriptedServer.start(DugongClientTest::echoServerName);
+             ScriptedServer b = ScriptedServer.start(DugongClientTest::echoServerName);
+             DugongClient client = DugongClient.newClient()) {
+            for (int i = 0; i < 6; i++) {
+                ScriptedServer to = i % 2 == 0 ? a : b;
+                Response<byte[]> r = client.send(Request.get(to.uri("/" + i)));
+                assertEquals(to.port() + " /" + i, new String(r.body(), java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            // Scheme and host are case-insensitive: the same origin, the same connection.
+            URI upper = URI.create("HTTP://" + a.host().toUpperCase(java.util.Locale.ROOT) + ":" + a.port() + "/upper");
+            assertEquals(200, client.send(Request.get(upper)).status());
+            assertEquals(1, a.acceptedConnections());
+            assertEquals(1, b.acceptedConnections());
+        }
+    }
+
+    private static void echoServerName(io.dugong.testing.ServerConnection c) throws Exception {
+        for (io.dugong.testing.RecordedRequest r; (r = c.readRequest()) != null; ) {
+            c.sendResponse(200, c.socket().getLocalPort() + " " + r.target());
+        }
+    }
 }
