@@ -191,7 +191,7 @@ final class OriginPool implements PipelineEvents {
     }
 
     @Override
-    public void answered(ResponseFacts facts, boolean firstOnConnection, int inFlight) {
+    public void answered(ResponseFacts facts, boolean firstOnConnection) {
         learning.answered(facts, firstOnConnection);
         if (learning.depth() != appliedDepth) depthMayHaveChanged();
     }

@@ -1128,14 +1128,7 @@ public final class Pipeline implements AutoCloseable {
             answeredOnConnection = 0;
         }
         answeredOnConnection++;
-        int inFlight;
-        lock.lock();
-        try {
-            inFlight = sent.size();
-        } finally {
-            lock.unlock();
-        }
-        events.answered(facts, answeredOnConnection == 1, inFlight);
+        events.answered(facts, answeredOnConnection == 1);
     }
 
     /**

@@ -15,9 +15,8 @@ interface PipelineEvents {
      *
      * @param facts             what its head said about the server
      * @param firstOnConnection whether it is the first response on its TCP connection
-     * @param inFlight          how many requests were in flight on the pipeline when it came (itself included)
      */
-    default void answered(ResponseFacts facts, boolean firstOnConnection, int inFlight) {
+    default void answered(ResponseFacts facts, boolean firstOnConnection) {
     }
 
     /**
