@@ -494,8 +494,27 @@ public final class DugongClient implements AutoCloseable {
         }
     }
 
+    /** The header fields of a request with the client's defaults added; {@code in} itself if none is missing. */
+    private record WithDefaults(Headers in, Headers out) {
+    }
+
+    /** The last header set completed with the defaults: callers mostly send the same one (often none). */
+    private volatile WithDefaults lastWithDefaults;
+
     private Request withDefaults(Request request) {
         Headers h = request.headers();
+        WithDefaults last = lastWithDefaults;
+        Headers out;
+        if (last != null && last.in() == h) { // Headers are immutable: the same object, the same result
+            out = last.out();
+        } else {
+            out = addDefaults(h);
+            lastWithDefaults = new WithDefaults(h, out);
+        }
+        return out == h ? request : new Request(request.method(), request.uri(), out, request.body(), request.expect100());
+    }
+
+    private Headers addDefaults(Headers h) {
         Headers.Builder extra = null;
         if (config.userAgent != null && !h.contains("User-Agent")) {
             extra = h.toBuilder().add("User-Agent", config.userAgent);
@@ -506,8 +525,7 @@ public final class DugongClient implements AutoCloseable {
             if (extra == null) extra = h.toBuilder();
             extra.add(name, config.defaultHeaders.value(i));
         }
-        return extra == null ? request : new Request(request.method(), request.uri(), extra.build(), request.body(),
-                request.expect100());
+        return extra == null ? h : extra.build();
     }
 
     private HttpConnection connectionTo(URI origin) {
