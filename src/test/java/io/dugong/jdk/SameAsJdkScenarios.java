@@ -293,6 +293,18 @@ public final class SameAsJdkScenarios {
                             public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
                             }
                         })),
+                // The JDK's client (java.net.http, 11 to 25) uses only the selector's first choice and
+                // never calls connectFailed: no fallback to the next choice, the ConnectException
+                // reaches the application. (HttpURLConnection is the one that reports and falls back.)
+                scenario("a proxy that refuses connections: connectFailed is not called, no fallback", (c, env, f) -> {
+                    RecordingSelector selector = (RecordingSelector) c.proxy().orElseThrow();
+                    failing(f, () -> c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                    failing(f, () -> c.sendAsync(req(env, "/text").build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+                    failing(f, () -> c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + env.address().getPort()
+                            + "/text")).build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                    f.add("connectFailed calls=" + selector.calls.stream().filter(x -> x.startsWith("connectFailed")).count());
+                }, has("connectFailed calls=0"), (b, env) -> b.proxy(new RecordingSelector(freePort(), env.address().getPort()))),
                 tls("https with the test CA", (c, env, f) -> {
                     HttpResponse<String> r = c.send(req(env, "/text").build(), BodyHandlers.ofString());
                     f.response(r).add("tls=" + r.sslSession().map(s -> s.getCipherSuite().isEmpty() ? "?" : s.getProtocol()).orElse("none"));
@@ -606,6 +618,37 @@ public final class SameAsJdkScenarios {
         @Override
         public void onComplete() {
             bytes.complete(out.toByteArray());
+        }
+    }
+
+    /**
+     * A selector whose first choice is an HTTP proxy that refuses connections and whose second is
+     * DIRECT; it records every call, with the ports replaced by names.
+     */
+    static final class RecordingSelector extends ProxySelector {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        private final InetSocketAddress deadProxy;
+        private final int sitePort;
+
+        RecordingSelector(int deadPort, int sitePort) {
+            this.deadProxy = new InetSocketAddress("127.0.0.1", deadPort);
+            this.sitePort = sitePort;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            calls.add("select " + named(uri.toString()));
+            return List.of(new Proxy(Proxy.Type.HTTP, deadProxy), Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            calls.add("connectFailed " + named(uri.toString()) + " " + named(String.valueOf(sa)) + " "
+                    + ioe.getClass().getName());
+        }
+
+        private String named(String s) {
+            return s.replace(":" + deadProxy.getPort(), ":<proxy port>").replace(":" + sitePort, ":<site port>");
         }
     }
 
