@@ -1,6 +1,6 @@
 package io.dugong.jdk;
 
-import io.dugong.ConnectionTimedOutException;
+import io.dugong.ConnectTimeoutException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -13,7 +13,8 @@ import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Maps dugong's failures to the exception types code written for the JDK client catches, keeping
- * dugong's exception as the cause: a connect timeout is an {@link HttpConnectTimeoutException}, a
+ * dugong's exception as the cause: a connect timeout ({@link ConnectTimeoutException}: name
+ * resolution, TCP connect, proxy tunnel or TLS handshake) is an {@link HttpConnectTimeoutException}, a
  * refused or unresolvable connection a {@link ConnectException} (the JDK reports an unknown host that
  * way too), a rejected certificate an {@link SSLHandshakeException}, anything else an
  * {@link IOException}. Exceptions already in the JDK's terms (a plain {@code IOException}, an
@@ -31,8 +32,8 @@ final class Failures {
             return t; // already in the JDK's terms: the adapter's own, an argument error, a cancellation
         }
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectionTimedOutException && String.valueOf(c.getMessage()).startsWith("the connect timeout")) {
-                return withCause(new HttpConnectTimeoutException("HTTP connect timed out"), t);
+            if (c instanceof ConnectTimeoutException) {
+                return withCause(new HttpConnectTimeoutException("HTTP connect timed out"), c);
             }
             if (c instanceof SSLHandshakeException) return withCause(new SSLHandshakeException(c.getMessage()), t);
             if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {

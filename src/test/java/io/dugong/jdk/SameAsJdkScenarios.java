@@ -2,6 +2,7 @@ package io.dugong.jdk;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dugong.testing.ScriptedServer;
 import io.dugong.testing.TestCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -347,6 +348,13 @@ public final class SameAsJdkScenarios {
                         failing(f, () -> c.send(HttpRequest.newBuilder(full.uri()).build(), BodyHandlers.ofString()));
                     }
                 }, has("failed: java.net.http.HttpConnectTimeoutException"), (b, env) -> b.connectTimeout(Duration.ofMillis(300))),
+                scenario("a connect timeout in the TLS handshake", (c, env, f) -> {
+                    try (ScriptedServer silent = ScriptedServer.start(conn -> conn.readToEof())) {
+                        failing(f, () -> c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + silent.port() + "/"))
+                                .build(), BodyHandlers.ofString()));
+                    }
+                }, has("failed: java.net.http.HttpConnectTimeoutException"), (b, env) -> b.connectTimeout(Duration.ofMillis(300))
+                        .sslContext(TestCertificates.get().clientContext())),
                 scenario("connection refused", (c, env, f) -> failing(f, () -> c.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + freePort() + "/")).build(), BodyHandlers.ofString())),
                         has("failed: java.net.ConnectException")),
