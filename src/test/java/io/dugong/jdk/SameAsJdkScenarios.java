@@ -214,6 +214,10 @@ public final class SameAsJdkScenarios {
                 redirect("300 is not followed", HttpClient.Redirect.ALWAYS, "/redirect/300?to=/text", has("status=300")),
                 redirect("a chain of three keeps the previous responses", HttpClient.Redirect.NORMAL, "/chain/3", has("body=end of chain")),
                 redirect("past the limit the last 302 is returned", HttpClient.Redirect.NORMAL, "/chain/6", has("status=302")),
+                redirect("a Location that is not a URI", HttpClient.Redirect.NORMAL, "/bad-location", has("failed: ")),
+                scenario("redirect: 302 without Location fails, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(
+                        req(env, "/no-location").build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: "),
+                        HttpClient.Redirect.NORMAL),
                 redirect("302 without Location fails", HttpClient.Redirect.NORMAL, "/no-location", has("failed: java.io.IOException")),
                 postRedirect("303 turns POST into GET", "/redirect/303?to=/echo", has("x-method=[GET]")),
                 postRedirect("307 keeps POST and its body", "/redirect/307?to=/echo", has("body=posted")),
@@ -306,6 +310,21 @@ public final class SameAsJdkScenarios {
                     f.add("selector=" + selector.calls);
                     f.add("connectFailed calls=" + selector.calls.stream().filter(x -> x.startsWith("connectFailed")).count());
                 }, has("connectFailed calls=0"), (b, env) -> b.proxy(new RecordingSelector(freePort(), env.address().getPort()))),
+                // The JDK asks the selector once per send, for the request's URI; redirects and
+                // authentication retries keep that choice (HttpRequestImpl copies the proxy to each hop).
+                scenario("a redirect keeps the proxy chosen for the original URI", (c, env, f) -> {
+                    ByHostSelector selector = (ByHostSelector) c.proxy().orElseThrow();
+                    f.response(c.send(HttpRequest.newBuilder(URI.create("http://origin.invalid/redirect/302?to="
+                            + env.uri("/text"))).build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                }, has("x-via-proxy=[yes]"), (b, env) -> b.followRedirects(HttpClient.Redirect.NORMAL)
+                        .proxy(new ByHostSelector("origin.invalid", env.address()))),
+                scenario("a redirect from a direct origin stays direct", (c, env, f) -> {
+                    ByHostSelector selector = (ByHostSelector) c.proxy().orElseThrow();
+                    f.response(c.send(req(env, "/redirect/302?to=/text").build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                }, has("x-via-proxy=[no]"), (b, env) -> b.followRedirects(HttpClient.Redirect.NORMAL)
+                        .proxy(new ByHostSelector("origin.invalid", env.address()))),
                 tls("https with the test CA", (c, env, f) -> {
                     HttpResponse<String> r = c.send(req(env, "/text").build(), BodyHandlers.ofString());
                     f.response(r).add("tls=" + r.sslSession().map(s -> s.getCipherSuite().isEmpty() ? "?" : s.getProtocol()).orElse("none"));
@@ -368,6 +387,19 @@ public final class SameAsJdkScenarios {
                         }).get(10, TimeUnit.SECONDS)), has("failed: java.lang.IllegalStateException")),
                 scenario("a truncated body", (c, env, f) -> failing(f, () -> c.send(req(env, "/truncated").build(),
                         BodyHandlers.ofString())), has("failed: java.io.IOException")),
+                scenario("a truncated body, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(req(env, "/truncated")
+                        .build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: ")),
+                scenario("not an HTTP response", (c, env, f) -> failing(f, () -> c.send(req(env, "/garbage").build(),
+                        BodyHandlers.ofString())), has("failed: ")),
+                scenario("not an HTTP response, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(req(env, "/garbage")
+                        .build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: ")),
+                scenario("a header name that is not a token", (c, env, f) -> failing(f, () -> c.send(req(env, "/bad-header").build(),
+                        BodyHandlers.ofString())), has("failed: java.net.ProtocolException")),
+                scenario("a chunk size that is not hex (the head was fine)", (c, env, f) -> failing(f, () -> c.send(
+                        req(env, "/bad-chunk").build(), BodyHandlers.ofString())), has("failed: java.io.IOException")),
+                scenario("connection refused, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + freePort() + "/")).build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)),
+                        has("failed: java.net.ConnectException")),
                 scenario("a restricted header in an HttpRequest of the application's own", (c, env, f) -> {
                     try {
                         c.send(new OwnRequest(env.uri("/text"), HttpHeaders.of(java.util.Map.of("Connection", List.of("close")),
@@ -657,6 +689,29 @@ public final class SameAsJdkScenarios {
 
         private String named(String s) {
             return s.replace(":" + deadProxy.getPort(), ":<proxy port>").replace(":" + sitePort, ":<site port>");
+        }
+    }
+
+    /** Chooses an HTTP proxy for one host name and DIRECT for the others; records what it was asked. */
+    static final class ByHostSelector extends ProxySelector {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        private final String host;
+        private final InetSocketAddress proxy;
+
+        ByHostSelector(String host, InetSocketAddress proxy) {
+            this.host = host;
+            this.proxy = proxy;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            calls.add("select " + uri.toString().replace(":" + proxy.getPort(), ":<port>"));
+            return List.of(host.equals(uri.getHost()) ? new Proxy(Proxy.Type.HTTP, proxy) : Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            calls.add("connectFailed " + uri);
         }
     }
 

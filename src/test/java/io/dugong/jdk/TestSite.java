@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /auth                 401 Basic unless user:pass   /proxy-auth    407 (proxy) unless user:pass
  *   /cookie/set?k=v       Set-Cookie k=v               /cookie/echo   the Cookie header (or "none")
  *   /hang                 never answers                /truncated     Content-Length 100, 10 bytes, close
+ *   /garbage              not an HTTP response, close  /bad-location  302 with a Location that is no URI
+ *   /bad-header           a header name with a space   /bad-chunk     a chunk size that is not hex
  *   /gate                 answers once {@link #gate} is released
  *   /big/N                N bytes, 64 KiB writes, progress in {@link #bigWritten}
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
@@ -123,6 +125,19 @@ public final class TestSite implements ScriptedServer.Handler {
                 release.await();
                 return false;
             }
+            case "garbage" -> {
+                c.send("NOT HTTP AT ALL\r\n\r\n");
+                return false;
+            }
+            case "bad-header" -> {
+                c.send("HTTP/1.1 200 OK\r\nBad Name: a space in the name\r\nContent-Length: 0\r\n\r\n");
+                return false;
+            }
+            case "bad-chunk" -> {
+                c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+                return false;
+            }
+            case "bad-location" -> c.sendResponse(302, new byte[0], "Location", "http://[not a uri/");
             case "truncated" -> {
                 c.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
                 return false;
