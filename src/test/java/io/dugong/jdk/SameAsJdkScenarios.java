@@ -85,6 +85,40 @@ public final class SameAsJdkScenarios {
                 get("ofString of a 404 page", "/nowhere", BodyHandlers.ofString(), has("status=404")),
                 get("ofLines", "/lines", r -> BodySubscribers.mapping(BodySubscribers.ofLines(StandardCharsets.UTF_8),
                         s -> s.collect(Collectors.toList())), has("body=[first, second, third]")),
+                // The JDK's HTTP/1.1 parser lower-cases field names; lookups ignore case in both.
+                scenario("response header names as the map has them", (c, env, f) -> {
+                    HttpResponse<String> r = c.send(req(env, "/text").build(), BodyHandlers.ofString());
+                    f.add("names=" + r.headers().map().keySet())
+                            .add("lookup ignores case=" + r.headers().firstValue("CONTENT-TYPE").isPresent());
+                }, has("names=[content-length, content-type, x-via-proxy]")),
+                scenario("handler BodyHandlers.ofLines()", (c, env, f) -> {
+                    HttpResponse<Stream<String>> r = c.send(req(env, "/lines").build(), BodyHandlers.ofLines());
+                    try (Stream<String> lines = r.body()) {
+                        f.add("lines=" + lines.toList());
+                    }
+                }, has("lines=[first, second, third]")),
+                scenario("handler ofFileDownload", (c, env, f) -> {
+                    Path dir = Files.createTempDirectory("dugong-jdk");
+                    try {
+                        HttpResponse<Path> r = c.send(req(env, "/download").build(), BodyHandlers.ofFileDownload(dir,
+                                StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+                        f.add("file=" + r.body().getFileName()).add("content=" + Files.readString(r.body()));
+                    } finally {
+                        try (Stream<Path> files = Files.list(dir)) {
+                            for (Path p : files.toList()) Files.delete(p);
+                        }
+                        Files.delete(dir);
+                    }
+                }, has("content=hello dugong")),
+                scenario("handler ofFileDownload without Content-Disposition", (c, env, f) -> {
+                    Path dir = Files.createTempDirectory("dugong-jdk");
+                    try {
+                        failing(f, () -> c.send(req(env, "/text").build(), BodyHandlers.ofFileDownload(dir,
+                                StandardOpenOption.CREATE, StandardOpenOption.WRITE)));
+                    } finally {
+                        Files.delete(dir);
+                    }
+                }, has("failed: ")),
                 get("discarding", "/bytes/5000", BodyHandlers.discarding(), has("body=null")),
                 get("replacing", "/bytes/5000", BodyHandlers.replacing("replaced"), has("body=replaced")),
                 get("buffering", "/text", BodyHandlers.buffering(BodyHandlers.ofString(), 3), has("body=hello dugong")),

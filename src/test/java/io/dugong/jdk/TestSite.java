@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /hang                 never answers                /truncated     Content-Length 100, 10 bytes, close
  *   /garbage              not an HTTP response, close  /bad-location  302 with a Location that is no URI
  *   /bad-header           a header name with a space   /bad-chunk     a chunk size that is not hex
+ *   /download             "hello dugong" as an attachment named dugong.txt
  *   /gate                 answers once {@link #gate} is released
  *   /big/N                N bytes, 64 KiB writes, progress in {@link #bigWritten}
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
@@ -90,6 +91,7 @@ public final class TestSite implements ScriptedServer.Handler {
         switch (first) {
             case "text" -> c.sendResponse(200, bytes("hello dugong"), "Content-Type", "text/plain; charset=utf-8", "X-Via-Proxy", via);
             case "bytes" -> c.sendResponse(200, pattern(Integer.parseInt(arg)), "Content-Type", "application/octet-stream");
+            case "download" -> c.sendResponse(200, bytes("hello dugong"), "Content-Disposition", "attachment; filename=\"dugong.txt\"");
             case "lines" -> c.sendResponse(200, bytes("first\nsecond\r\nthird"), "Content-Type", "text/plain");
             case "chunked" -> c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "5\r\nhello\r\n1\r\n \r\n6\r\ndugong\r\n0\r\n\r\n");
