@@ -211,6 +211,25 @@ public final class SameAsJdkScenarios {
                 post("concat", BodyPublishers.concat(BodyPublishers.ofString("a"), BodyPublishers.ofString("bc")), has("body=abc")),
                 post("fromPublisher without length", BodyPublishers.fromPublisher(items("x", "y", "z")), has("x-length=[chunked]")),
                 post("fromPublisher with length", BodyPublishers.fromPublisher(items("x", "y", "z"), 3), has("x-length=[3]")),
+                scenario("a publisher that fails", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.ofInputStream(() -> new InputStream() {
+                        @Override
+                        public int read() throws IOException {
+                            throw new IOException("the disk is on fire");
+                        }
+                    })).build(), BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
+                scenario("a publisher with fewer bytes than its length", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.fromPublisher(items("x", "y"), 5)).build(),
+                            BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
+                scenario("a publisher with more bytes than its length", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.fromPublisher(items("xyz", "abc"), 2)).build(),
+                            BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
                 scenario("ofFile", (c, env, f) -> {
                     Path file = Files.createTempFile("dugong-jdk", ".bin");
                     try {
@@ -532,6 +551,32 @@ public final class SameAsJdkScenarios {
                     c.send(req(env, "/text").build(), BodyHandlers.ofString());
                     f.add("violations=" + s.violations).add("items after cancel=" + s.afterCancel.get());
                 }, has("violations=[]")),
+                scenario("request(0) is an onError with IllegalArgumentException", (c, env, f) -> {
+                    CompletableFuture<Throwable> error = new CompletableFuture<>();
+                    failing(f, () -> c.sendAsync(req(env, "/bytes/1000").build(), BodyHandlers.fromSubscriber(
+                            new Flow.Subscriber<List<ByteBuffer>>() {
+                                @Override
+                                public void onSubscribe(Flow.Subscription s) {
+                                    s.request(0);
+                                }
+
+                                @Override
+                                public void onNext(List<ByteBuffer> item) {
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    error.complete(t);
+                                }
+
+                                @Override
+                                public void onComplete() {
+                                    error.complete(null);
+                                }
+                            })).get(10, TimeUnit.SECONDS));
+                    f.add("onError=" + error.get(10, TimeUnit.SECONDS).getClass().getName());
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("onError=java.lang.IllegalArgumentException")),
                 scenario("onError when the connection fails mid-body", (c, env, f) -> {
                     Collecting s = new Collecting();
                     failing(f, () -> c.send(req(env, "/truncated").build(), BodyHandlers.fromSubscriber(s)));
