@@ -251,6 +251,11 @@ public final class SameAsJdkScenarios {
                             .build(), BodyHandlers.ofString()));
                     f.add("server=" + env.site().seen());
                 }, has("body=after 100")),
+                scenario("expectContinue(true) unanswered: the body waits, the request timeout ends it", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/expect-silent").expectContinue(true).timeout(Duration.ofMillis(500))
+                            .POST(BodyPublishers.ofString("never sent")).build(), BodyHandlers.ofString()));
+                    f.add("server=" + env.site().seen());
+                }, has("failed: java.net.http.HttpTimeoutException")),
                 scenario("expectContinue(true) refused", (c, env, f) -> f.response(c.send(req(env, "/expect-refused")
                         .expectContinue(true).POST(BodyPublishers.ofString("never sent")).build(), BodyHandlers.ofString())),
                         has("status=417")));
@@ -478,6 +483,21 @@ public final class SameAsJdkScenarios {
                         f.add("rejected: " + e.getClass().getName());
                     }
                 }, has("rejected: java.lang.IllegalArgumentException")),
+                scenario("an interrupted send throws InterruptedException and abandons its request only", (c, env, f) -> {
+                    CompletableFuture<String> thrown = new CompletableFuture<>();
+                    Thread caller = Thread.ofVirtual().start(() -> {
+                        try {
+                            c.send(req(env, "/hang").build(), BodyHandlers.ofString());
+                            thrown.complete("no failure");
+                        } catch (Exception e) {
+                            thrown.complete(e.getClass().getName() + ", interrupt flag=" + Thread.currentThread().isInterrupted());
+                        }
+                    });
+                    awaitRequests(env, 1);
+                    caller.interrupt();
+                    f.add("caller got " + thrown.get(10, TimeUnit.SECONDS));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("caller got java.lang.InterruptedException")),
                 scenario("a cancelled future abandons its request only", (c, env, f) -> {
                     CompletableFuture<HttpResponse<String>> hanging = c.sendAsync(req(env, "/hang").build(), BodyHandlers.ofString());
                     f.add("cancel=" + hanging.cancel(true)).add("done=" + hanging.isDone())

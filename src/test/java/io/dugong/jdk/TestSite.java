@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /gate                 answers once {@link #gate} is released
  *   /big/N                N bytes, 64 KiB writes, progress in {@link #bigWritten}
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
+ *   /expect-silent        reads the head, never answers
  * </pre>
  */
 public final class TestSite implements ScriptedServer.Handler {
@@ -70,6 +71,11 @@ public final class TestSite implements ScriptedServer.Handler {
             boolean viaProxy = target.isAbsolute();
             String path = target.getRawPath();
             String query = target.getRawQuery();
+            if (path.equals("/expect-silent")) {
+                requests.add(head);
+                release.await(); // neither 100 nor a final status
+                return;
+            }
             if (path.equals("/expect-refused")) {
                 requests.add(head);
                 c.sendResponse(417, new byte[0], "Connection", "close");
