@@ -694,7 +694,9 @@ public final class HttpConnection implements AutoCloseable {
         }
 
         /**
-         * Limit for opening the connection; null (the default) waits as long as the OS does.
+         * Limit for opening the connection: resolving the name, the TCP connect, the proxy tunnel and the
+         * TLS handshake together; past it, {@link ConnectTimeoutException}. Null (the default) waits as
+         * long as the OS does.
          *
          * @param d the duration
          * @return this builder

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The connect timeout bounds opening a connection: the TCP connect (a full accept backlog), the TLS
- * handshake, and the proxy's answer to {@code CONNECT}; each ends in {@link ConnectionTimedOutException}
- * with the socket closed. Everything stays on loopback.
+ * handshake, and the proxy's answer to {@code CONNECT}; each ends in {@link ConnectTimeoutException} (a
+ * {@link ConnectionTimedOutException}) with the socket closed, from an {@link HttpConnection} and from a
+ * {@link DugongClient} alike. Everything stays on loopback.
  */
 @Timeout(30)
 class ConnectTimeoutTest {
@@ -50,7 +51,8 @@ class ConnectTimeoutTest {
         try (ScriptedServer server = ScriptedServer.start(c -> helloBytesThenClose.complete(c.readToEof().length));
              HttpConnection conn = HttpConnection.builder("localhost").port(server.port()).tls(trustingClient)
                      .connectTimeout(CONNECT_TIMEOUT).build()) {
-            ConnectionTimedOutException e = assertThrows(ConnectionTimedOutException.class, conn::connect);
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class, conn::connect);
+            assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
             assertTrue(NetworkErrors.isTemporary(e));
             assertTrue(helloBytesThenClose.get(10, TimeUnit.SECONDS) > 0, "the client sent its hello, then closed");
         }
@@ -68,7 +70,8 @@ class ConnectTimeoutTest {
              HttpConnection conn = HttpConnection.builder("localhost").port(443).tls(trustingClient)
                      .proxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()))
                      .connectTimeout(CONNECT_TIMEOUT).build()) {
-            assertThrows(ConnectionTimedOutException.class, conn::connect);
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class, conn::connect);
+            assertTrue(e.getMessage().contains("proxy tunnel"), e.getMessage());
             assertEquals("CONNECT", connect.get(10, TimeUnit.SECONDS).method());
             assertTrue(closed.get(10, TimeUnit.SECONDS), "the client closed its socket to the proxy");
         }
@@ -76,32 +79,12 @@ class ConnectTimeoutTest {
 
     @Test
     void tcpConnectToAFullAcceptBacklogTimesOut() throws Exception {
-        // A listener that never accepts: once its queue is full, the kernel drops further SYNs.
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
-            List<Socket> fillers = new ArrayList<>();
-            try {
-                boolean full = false;
-                for (int i = 0; i < 8 && !full; i++) {
-                    Socket s = new Socket();
-                    fillers.add(s);
-                    try {
-                        s.connect(address, 200);
-                    } catch (SocketTimeoutException e) {
-                        full = true;
-                    }
-                }
-                assumeTrue(full, "this OS accepted 8 connections into a backlog of 1 without dropping SYNs");
-                try (HttpConnection conn = HttpConnection.builder("127.0.0.1").port(address.getPort())
-                        .connectTimeout(CONNECT_TIMEOUT).build()) {
-                    ConnectionTimedOutException e = assertThrows(ConnectionTimedOutException.class, conn::connect);
-                    assertTrue(NetworkErrors.isTemporary(e));
-                }
-            } finally {
-                for (Socket s : fillers) {
-                    s.close();
-                }
-            }
+        try (FullBacklog full = FullBacklog.open();
+             HttpConnection conn = HttpConnection.builder("127.0.0.1").port(full.port())
+                     .connectTimeout(CONNECT_TIMEOUT).build()) {
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class, conn::connect);
+            assertTrue(e.getMessage().contains("connecting to 127.0.0.1"), e.getMessage());
+            assertTrue(NetworkErrors.isTemporary(e));
         }
     }
 
@@ -118,12 +101,85 @@ class ConnectTimeoutTest {
         });
              HttpConnection conn = HttpConnection.builder("localhost").port(server.port()).tls(trustingClient)
                      .connectTimeout(CONNECT_TIMEOUT).build()) {
-            assertThrows(ConnectionTimedOutException.class, () -> conn.sendRequest("GET", "/"));
+            assertThrows(ConnectTimeoutException.class, () -> conn.sendRequest("GET", "/"));
             firstAttemptFailed.countDown();
             conn.sendRequest("GET", "/");
             assertEquals(200, conn.readResponse().status());
             assertEquals("second attempt", new String(conn.readAll(), StandardCharsets.ISO_8859_1));
             assertEquals(2, server.acceptedConnections());
+        }
+    }
+
+    // The same three paths through a DugongClient: the caller gets the connect timeout itself.
+
+    @Test
+    void clientSendToASilentTlsServerFailsWithAConnectTimeout() throws Exception {
+        try (ScriptedServer server = ScriptedServer.start(c -> c.readToEof());
+             DugongClient client = DugongClient.builder().tls(trustingClient).connectTimeout(CONNECT_TIMEOUT).build()) {
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class,
+                    () -> client.send(Request.get(java.net.URI.create("https://localhost:" + server.port() + "/"))));
+            assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
+        }
+    }
+
+    @Test
+    void clientSendThroughASilentProxyFailsWithAConnectTimeout() throws Exception {
+        try (ScriptedServer proxy = ScriptedServer.start(c -> c.readToEof());
+             DugongClient client = DugongClient.builder().tls(trustingClient).connectTimeout(CONNECT_TIMEOUT)
+                     .proxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port())).build()) {
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class,
+                    () -> client.send(Request.get(java.net.URI.create("https://localhost:443/"))));
+            assertTrue(e.getMessage().contains("proxy tunnel"), e.getMessage());
+        }
+    }
+
+    @Test
+    void clientSendToAFullAcceptBacklogFailsWithAConnectTimeout() throws Exception {
+        try (FullBacklog full = FullBacklog.open();
+             DugongClient client = DugongClient.builder().connectTimeout(CONNECT_TIMEOUT).build()) {
+            ConnectTimeoutException e = assertThrows(ConnectTimeoutException.class,
+                    () -> client.send(Request.get(java.net.URI.create("http://127.0.0.1:" + full.port() + "/"))));
+            assertTrue(e.getMessage().contains("connecting to 127.0.0.1"), e.getMessage());
+        }
+    }
+
+    /**
+     * A listener on loopback that never accepts, its accept queue filled: the kernel drops further SYNs,
+     * so a connect neither succeeds nor fails.
+     */
+    static final class FullBacklog implements AutoCloseable {
+        private final ServerSocket listener;
+        private final List<Socket> fillers = new ArrayList<>();
+
+        private FullBacklog(ServerSocket listener) {
+            this.listener = listener;
+        }
+
+        static FullBacklog open() throws java.io.IOException {
+            FullBacklog b = new FullBacklog(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            boolean full = false;
+            for (int i = 0; i < 8 && !full; i++) {
+                Socket s = new Socket();
+                b.fillers.add(s);
+                try {
+                    s.connect(b.listener.getLocalSocketAddress(), 200);
+                } catch (SocketTimeoutException e) {
+                    full = true;
+                }
+            }
+            if (!full) b.close();
+            assumeTrue(full, "this OS accepted 8 connections into a backlog of 1 without dropping SYNs");
+            return b;
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            for (Socket s : fillers) s.close();
+            listener.close();
         }
     }
 }

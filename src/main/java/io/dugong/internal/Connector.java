@@ -1,7 +1,7 @@
 package io.dugong.internal;
 
+import io.dugong.ConnectTimeoutException;
 import io.dugong.ConnectionClosedException;
-import io.dugong.ConnectionTimedOutException;
 import io.dugong.DnsUnavailableException;
 import io.dugong.Headers;
 import io.dugong.HostnameNotResolvableException;
@@ -78,7 +78,7 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
     /**
      * Opens a connected, handshaken socket.
      *
-     * @throws ConnectionTimedOutException if the connect timeout passed in any step
+     * @throws ConnectTimeoutException if the connect timeout passed in any step
      * @throws HostnameNotResolvableException if the host name does not exist
      * @throws DnsUnavailableException if name resolution does not work at all
      * @throws ProxyTunnelException if the proxy refused the tunnel
@@ -298,20 +298,20 @@ public record Connector(String host, int port, SSLContext tls, SSLParameters tls
         return h.indexOf(':') >= 0 || h.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
     }
 
-    private int millis(long deadline, String doing) throws ConnectionTimedOutException {
+    private int millis(long deadline, String doing) throws ConnectTimeoutException {
         if (deadline == 0) return 0;
         long ms = TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline, doing));
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
     }
 
-    private long remainingNanos(long deadline, String doing) throws ConnectionTimedOutException {
+    private long remainingNanos(long deadline, String doing) throws ConnectTimeoutException {
         long left = deadline - System.nanoTime();
         if (left <= 0) throw timedOut(doing, null);
         return left;
     }
 
-    private ConnectionTimedOutException timedOut(String doing, Throwable cause) {
-        return new ConnectionTimedOutException("the connect timeout of " + connectTimeout + " to " + authority()
+    private ConnectTimeoutException timedOut(String doing, Throwable cause) {
+        return new ConnectTimeoutException("the connect timeout of " + connectTimeout + " to " + authority()
                 + " passed while " + doing, cause);
     }
 

@@ -36,7 +36,10 @@ final class Connections {
 
     /**
      * The HTTP proxy for {@code uri}, or null to go direct: the selector's first choice if it is an
-     * HTTP proxy, as in the JDK (a SOCKS or DIRECT first choice means direct).
+     * HTTP proxy, as in the JDK (a SOCKS or DIRECT first choice means direct). As in the JDK's client
+     * (unlike {@code HttpURLConnection}), a proxy that cannot be reached is not reported to
+     * {@code ProxySelector.connectFailed} and the other choices are not tried: the connect failure
+     * reaches the application.
      */
     InetSocketAddress proxyFor(URI uri) {
         if (settings.proxySelector() == null) return null;

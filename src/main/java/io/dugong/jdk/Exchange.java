@@ -48,6 +48,11 @@ final class Exchange<T> {
     private final BasicAuth.State auth = new BasicAuth.State();
     private int redirects;
     private volatile Hop current;
+    /**
+     * The HTTP proxy of every hop, or null: as in the JDK, the selector is asked once per exchange,
+     * for the original URI, and redirects and authentication retries go the same way.
+     */
+    private final InetSocketAddress proxy;
 
     /** What the reader decided about a response. */
     private enum Kind { FINAL, REDIRECT, CHALLENGE, STALE }
@@ -76,6 +81,7 @@ final class Exchange<T> {
         this.client = client;
         this.original = original;
         this.handler = handler;
+        this.proxy = client.connections().proxyFor(original.uri());
         result.whenComplete((r, e) -> settleWhenHopDone());
     }
 
@@ -105,7 +111,6 @@ final class Exchange<T> {
 
     private void send(HttpRequest request, JdkResponse<T> previous, BasicAuth.Credentials retryWith) {
         URI uri = request.uri();
-        InetSocketAddress proxy = client.connections().proxyFor(uri);
         Headers.Builder headers = Headers.builder();
         HeaderMapping.addAll(request.headers(), headers);
         try {
@@ -253,9 +258,9 @@ final class Exchange<T> {
      * body was half delivered.
      */
     private void fail(Throwable failure) {
-        Throwable jdk = Failures.toJdk(failure);
-        result.completeExceptionally(jdk);
         Hop hop = current;
+        Throwable jdk = Failures.toJdk(failure, hop != null && hop.head.get() == 0);
+        result.completeExceptionally(jdk);
         if (hop != null) {
             SubscriberPump pump = hop.pump;
             if (pump != null) pump.abort(jdk);

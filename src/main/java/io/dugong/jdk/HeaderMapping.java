@@ -19,11 +19,14 @@ final class HeaderMapping {
     private HeaderMapping() {
     }
 
-    /** Dugong's headers as the JDK's: names compared ignoring case, values in order. */
+    /**
+     * Dugong's headers as the JDK's: names in lower case (the JDK's HTTP/1.1 parser lower-cases them,
+     * so that is what {@code map().keySet()} shows), compared ignoring case, values in order.
+     */
     static HttpHeaders toJdk(Headers headers) {
         Map<String, List<String>> map = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (int i = 0; i < headers.size(); i++) {
-            map.computeIfAbsent(headers.name(i), k -> new ArrayList<>()).add(headers.value(i));
+            map.computeIfAbsent(headers.name(i).toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(headers.value(i));
         }
         return HttpHeaders.of(map, (name, value) -> true);
     }

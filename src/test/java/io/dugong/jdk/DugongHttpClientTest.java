@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dugong.ConnectTimeoutException;
+import io.dugong.ConnectionTimedOutException;
 import io.dugong.testing.RecordedRequest;
 import io.dugong.testing.ScriptedServer;
+import io.dugong.testing.TestCertificates;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
@@ -81,6 +85,58 @@ class DugongHttpClientTest {
             }
             assertTrue(dugong, "cause chain: " + e.getCause());
         }
+    }
+
+    // Each way the connect timeout can pass (TCP, proxy tunnel, TLS handshake) is dugong's
+    // ConnectTimeoutException, which the application gets as the JDK's HttpConnectTimeoutException.
+
+    @Test
+    void aTcpConnectTimeoutIsAnHttpConnectTimeoutExceptionCausedByDugongs() throws Exception {
+        try (SameAsJdkScenarios.Backlog full = SameAsJdkScenarios.Backlog.full();
+             HttpClient client = DugongHttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build()) {
+            assertConnectTimeout(client, full.uri(), "connecting to 127.0.0.1");
+        }
+    }
+
+    @Test
+    void aTlsHandshakeTimeoutIsAnHttpConnectTimeoutExceptionCausedByDugongs() throws Exception {
+        try (ScriptedServer silent = ScriptedServer.start(c -> c.readToEof());
+             HttpClient client = DugongHttpClient.newBuilder().connectTimeout(Duration.ofMillis(300))
+                     .sslContext(TestCertificates.get().clientContext()).build()) {
+            assertConnectTimeout(client, URI.create("https://localhost:" + silent.port() + "/"), "TLS handshake");
+        }
+    }
+
+    @Test
+    void aProxyTunnelTimeoutIsAnHttpConnectTimeoutExceptionCausedByDugongs() throws Exception {
+        try (ScriptedServer silentProxy = ScriptedServer.start(c -> c.readToEof());
+             HttpClient client = DugongHttpClient.newBuilder().connectTimeout(Duration.ofMillis(300))
+                     .proxy(ProxySelector.of(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), silentProxy.port())))
+                     .sslContext(TestCertificates.get().clientContext()).build()) {
+            assertConnectTimeout(client, URI.create("https://localhost:443/"), "proxy tunnel");
+        }
+    }
+
+    private static void assertConnectTimeout(HttpClient client, URI uri, String step) {
+        HttpRequest request = HttpRequest.newBuilder(uri).build();
+        HttpConnectTimeoutException e = assertThrows(HttpConnectTimeoutException.class,
+                () -> client.send(request, BodyHandlers.ofString()));
+        ConnectTimeoutException cause = assertInstanceOf(ConnectTimeoutException.class, e.getCause());
+        assertTrue(cause.getMessage().contains(step), cause.getMessage());
+        java.util.concurrent.ExecutionException async = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> client.sendAsync(request, BodyHandlers.ofString()).get());
+        assertInstanceOf(ConnectTimeoutException.class, assertInstanceOf(HttpConnectTimeoutException.class, async.getCause()).getCause());
+    }
+
+    @Test
+    void onlyTheConnectTimeoutTypeMakesAnHttpConnectTimeoutException() {
+        // The type decides, not the words: another timeout that happens to read alike stays an IOException.
+        Throwable lookalike = Failures.toJdk(new ConnectionTimedOutException("the connect timeout of PT1S passed"));
+        assertEquals(java.io.IOException.class, lookalike.getClass());
+        ConnectTimeoutException timeout = new ConnectTimeoutException("connecting took too long");
+        Throwable mapped = Failures.toJdk(new java.util.concurrent.CompletionException(new io.dugong.ConnectionClosedException("wrapped", timeout)));
+        assertInstanceOf(HttpConnectTimeoutException.class, mapped);
+        assertEquals(timeout, mapped.getCause());
     }
 
     @Test

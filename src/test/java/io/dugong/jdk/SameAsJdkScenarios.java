@@ -2,6 +2,7 @@ package io.dugong.jdk;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dugong.testing.ScriptedServer;
 import io.dugong.testing.TestCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -84,6 +85,40 @@ public final class SameAsJdkScenarios {
                 get("ofString of a 404 page", "/nowhere", BodyHandlers.ofString(), has("status=404")),
                 get("ofLines", "/lines", r -> BodySubscribers.mapping(BodySubscribers.ofLines(StandardCharsets.UTF_8),
                         s -> s.collect(Collectors.toList())), has("body=[first, second, third]")),
+                // The JDK's HTTP/1.1 parser lower-cases field names; lookups ignore case in both.
+                scenario("response header names as the map has them", (c, env, f) -> {
+                    HttpResponse<String> r = c.send(req(env, "/text").build(), BodyHandlers.ofString());
+                    f.add("names=" + r.headers().map().keySet())
+                            .add("lookup ignores case=" + r.headers().firstValue("CONTENT-TYPE").isPresent());
+                }, has("names=[content-length, content-type, x-via-proxy]")),
+                scenario("handler BodyHandlers.ofLines()", (c, env, f) -> {
+                    HttpResponse<Stream<String>> r = c.send(req(env, "/lines").build(), BodyHandlers.ofLines());
+                    try (Stream<String> lines = r.body()) {
+                        f.add("lines=" + lines.toList());
+                    }
+                }, has("lines=[first, second, third]")),
+                scenario("handler ofFileDownload", (c, env, f) -> {
+                    Path dir = Files.createTempDirectory("dugong-jdk");
+                    try {
+                        HttpResponse<Path> r = c.send(req(env, "/download").build(), BodyHandlers.ofFileDownload(dir,
+                                StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+                        f.add("file=" + r.body().getFileName()).add("content=" + Files.readString(r.body()));
+                    } finally {
+                        try (Stream<Path> files = Files.list(dir)) {
+                            for (Path p : files.toList()) Files.delete(p);
+                        }
+                        Files.delete(dir);
+                    }
+                }, has("content=hello dugong")),
+                scenario("handler ofFileDownload without Content-Disposition", (c, env, f) -> {
+                    Path dir = Files.createTempDirectory("dugong-jdk");
+                    try {
+                        failing(f, () -> c.send(req(env, "/text").build(), BodyHandlers.ofFileDownload(dir,
+                                StandardOpenOption.CREATE, StandardOpenOption.WRITE)));
+                    } finally {
+                        Files.delete(dir);
+                    }
+                }, has("failed: ")),
                 get("discarding", "/bytes/5000", BodyHandlers.discarding(), has("body=null")),
                 get("replacing", "/bytes/5000", BodyHandlers.replacing("replaced"), has("body=replaced")),
                 get("buffering", "/text", BodyHandlers.buffering(BodyHandlers.ofString(), 3), has("body=hello dugong")),
@@ -176,6 +211,25 @@ public final class SameAsJdkScenarios {
                 post("concat", BodyPublishers.concat(BodyPublishers.ofString("a"), BodyPublishers.ofString("bc")), has("body=abc")),
                 post("fromPublisher without length", BodyPublishers.fromPublisher(items("x", "y", "z")), has("x-length=[chunked]")),
                 post("fromPublisher with length", BodyPublishers.fromPublisher(items("x", "y", "z"), 3), has("x-length=[3]")),
+                scenario("a publisher that fails", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.ofInputStream(() -> new InputStream() {
+                        @Override
+                        public int read() throws IOException {
+                            throw new IOException("the disk is on fire");
+                        }
+                    })).build(), BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
+                scenario("a publisher with fewer bytes than its length", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.fromPublisher(items("x", "y"), 5)).build(),
+                            BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
+                scenario("a publisher with more bytes than its length", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/echo").POST(BodyPublishers.fromPublisher(items("xyz", "abc"), 2)).build(),
+                            BodyHandlers.ofString()));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("body=hello dugong")),
                 scenario("ofFile", (c, env, f) -> {
                     Path file = Files.createTempFile("dugong-jdk", ".bin");
                     try {
@@ -197,6 +251,11 @@ public final class SameAsJdkScenarios {
                             .build(), BodyHandlers.ofString()));
                     f.add("server=" + env.site().seen());
                 }, has("body=after 100")),
+                scenario("expectContinue(true) unanswered: the body waits, the request timeout ends it", (c, env, f) -> {
+                    failing(f, () -> c.send(req(env, "/expect-silent").expectContinue(true).timeout(Duration.ofMillis(500))
+                            .POST(BodyPublishers.ofString("never sent")).build(), BodyHandlers.ofString()));
+                    f.add("server=" + env.site().seen());
+                }, has("failed: java.net.http.HttpTimeoutException")),
                 scenario("expectContinue(true) refused", (c, env, f) -> f.response(c.send(req(env, "/expect-refused")
                         .expectContinue(true).POST(BodyPublishers.ofString("never sent")).build(), BodyHandlers.ofString())),
                         has("status=417")));
@@ -213,6 +272,10 @@ public final class SameAsJdkScenarios {
                 redirect("300 is not followed", HttpClient.Redirect.ALWAYS, "/redirect/300?to=/text", has("status=300")),
                 redirect("a chain of three keeps the previous responses", HttpClient.Redirect.NORMAL, "/chain/3", has("body=end of chain")),
                 redirect("past the limit the last 302 is returned", HttpClient.Redirect.NORMAL, "/chain/6", has("status=302")),
+                redirect("a Location that is not a URI", HttpClient.Redirect.NORMAL, "/bad-location", has("failed: ")),
+                scenario("redirect: 302 without Location fails, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(
+                        req(env, "/no-location").build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: "),
+                        HttpClient.Redirect.NORMAL),
                 redirect("302 without Location fails", HttpClient.Redirect.NORMAL, "/no-location", has("failed: java.io.IOException")),
                 postRedirect("303 turns POST into GET", "/redirect/303?to=/echo", has("x-method=[GET]")),
                 postRedirect("307 keeps POST and its body", "/redirect/307?to=/echo", has("body=posted")),
@@ -293,6 +356,33 @@ public final class SameAsJdkScenarios {
                             public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
                             }
                         })),
+                // The JDK's client (java.net.http, 11 to 25) uses only the selector's first choice and
+                // never calls connectFailed: no fallback to the next choice, the ConnectException
+                // reaches the application. (HttpURLConnection is the one that reports and falls back.)
+                scenario("a proxy that refuses connections: connectFailed is not called, no fallback", (c, env, f) -> {
+                    RecordingSelector selector = (RecordingSelector) c.proxy().orElseThrow();
+                    failing(f, () -> c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                    failing(f, () -> c.sendAsync(req(env, "/text").build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS));
+                    failing(f, () -> c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + env.address().getPort()
+                            + "/text")).build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                    f.add("connectFailed calls=" + selector.calls.stream().filter(x -> x.startsWith("connectFailed")).count());
+                }, has("connectFailed calls=0"), (b, env) -> b.proxy(new RecordingSelector(freePort(), env.address().getPort()))),
+                // The JDK asks the selector once per send, for the request's URI; redirects and
+                // authentication retries keep that choice (HttpRequestImpl copies the proxy to each hop).
+                scenario("a redirect keeps the proxy chosen for the original URI", (c, env, f) -> {
+                    ByHostSelector selector = (ByHostSelector) c.proxy().orElseThrow();
+                    f.response(c.send(HttpRequest.newBuilder(URI.create("http://origin.invalid/redirect/302?to="
+                            + env.uri("/text"))).build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                }, has("x-via-proxy=[yes]"), (b, env) -> b.followRedirects(HttpClient.Redirect.NORMAL)
+                        .proxy(new ByHostSelector("origin.invalid", env.address()))),
+                scenario("a redirect from a direct origin stays direct", (c, env, f) -> {
+                    ByHostSelector selector = (ByHostSelector) c.proxy().orElseThrow();
+                    f.response(c.send(req(env, "/redirect/302?to=/text").build(), BodyHandlers.ofString()));
+                    f.add("selector=" + selector.calls);
+                }, has("x-via-proxy=[no]"), (b, env) -> b.followRedirects(HttpClient.Redirect.NORMAL)
+                        .proxy(new ByHostSelector("origin.invalid", env.address()))),
                 tls("https with the test CA", (c, env, f) -> {
                     HttpResponse<String> r = c.send(req(env, "/text").build(), BodyHandlers.ofString());
                     f.response(r).add("tls=" + r.sslSession().map(s -> s.getCipherSuite().isEmpty() ? "?" : s.getProtocol()).orElse("none"));
@@ -335,6 +425,13 @@ public final class SameAsJdkScenarios {
                         failing(f, () -> c.send(HttpRequest.newBuilder(full.uri()).build(), BodyHandlers.ofString()));
                     }
                 }, has("failed: java.net.http.HttpConnectTimeoutException"), (b, env) -> b.connectTimeout(Duration.ofMillis(300))),
+                scenario("a connect timeout in the TLS handshake", (c, env, f) -> {
+                    try (ScriptedServer silent = ScriptedServer.start(conn -> conn.readToEof())) {
+                        failing(f, () -> c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + silent.port() + "/"))
+                                .build(), BodyHandlers.ofString()));
+                    }
+                }, has("failed: java.net.http.HttpConnectTimeoutException"), (b, env) -> b.connectTimeout(Duration.ofMillis(300))
+                        .sslContext(TestCertificates.get().clientContext())),
                 scenario("connection refused", (c, env, f) -> failing(f, () -> c.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + freePort() + "/")).build(), BodyHandlers.ofString())),
                         has("failed: java.net.ConnectException")),
@@ -348,6 +445,19 @@ public final class SameAsJdkScenarios {
                         }).get(10, TimeUnit.SECONDS)), has("failed: java.lang.IllegalStateException")),
                 scenario("a truncated body", (c, env, f) -> failing(f, () -> c.send(req(env, "/truncated").build(),
                         BodyHandlers.ofString())), has("failed: java.io.IOException")),
+                scenario("a truncated body, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(req(env, "/truncated")
+                        .build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: ")),
+                scenario("not an HTTP response", (c, env, f) -> failing(f, () -> c.send(req(env, "/garbage").build(),
+                        BodyHandlers.ofString())), has("failed: ")),
+                scenario("not an HTTP response, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(req(env, "/garbage")
+                        .build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)), has("failed: ")),
+                scenario("a header name that is not a token", (c, env, f) -> failing(f, () -> c.send(req(env, "/bad-header").build(),
+                        BodyHandlers.ofString())), has("failed: java.net.ProtocolException")),
+                scenario("a chunk size that is not hex (the head was fine)", (c, env, f) -> failing(f, () -> c.send(
+                        req(env, "/bad-chunk").build(), BodyHandlers.ofString())), has("failed: java.io.IOException")),
+                scenario("connection refused, with sendAsync", (c, env, f) -> failing(f, () -> c.sendAsync(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + freePort() + "/")).build(), BodyHandlers.ofString()).get(10, TimeUnit.SECONDS)),
+                        has("failed: java.net.ConnectException")),
                 scenario("a restricted header in an HttpRequest of the application's own", (c, env, f) -> {
                     try {
                         c.send(new OwnRequest(env.uri("/text"), HttpHeaders.of(java.util.Map.of("Connection", List.of("close")),
@@ -373,6 +483,21 @@ public final class SameAsJdkScenarios {
                         f.add("rejected: " + e.getClass().getName());
                     }
                 }, has("rejected: java.lang.IllegalArgumentException")),
+                scenario("an interrupted send throws InterruptedException and abandons its request only", (c, env, f) -> {
+                    CompletableFuture<String> thrown = new CompletableFuture<>();
+                    Thread caller = Thread.ofVirtual().start(() -> {
+                        try {
+                            c.send(req(env, "/hang").build(), BodyHandlers.ofString());
+                            thrown.complete("no failure");
+                        } catch (Exception e) {
+                            thrown.complete(e.getClass().getName() + ", interrupt flag=" + Thread.currentThread().isInterrupted());
+                        }
+                    });
+                    awaitRequests(env, 1);
+                    caller.interrupt();
+                    f.add("caller got " + thrown.get(10, TimeUnit.SECONDS));
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("caller got java.lang.InterruptedException")),
                 scenario("a cancelled future abandons its request only", (c, env, f) -> {
                     CompletableFuture<HttpResponse<String>> hanging = c.sendAsync(req(env, "/hang").build(), BodyHandlers.ofString());
                     f.add("cancel=" + hanging.cancel(true)).add("done=" + hanging.isDone())
@@ -446,6 +571,32 @@ public final class SameAsJdkScenarios {
                     c.send(req(env, "/text").build(), BodyHandlers.ofString());
                     f.add("violations=" + s.violations).add("items after cancel=" + s.afterCancel.get());
                 }, has("violations=[]")),
+                scenario("request(0) is an onError with IllegalArgumentException", (c, env, f) -> {
+                    CompletableFuture<Throwable> error = new CompletableFuture<>();
+                    failing(f, () -> c.sendAsync(req(env, "/bytes/1000").build(), BodyHandlers.fromSubscriber(
+                            new Flow.Subscriber<List<ByteBuffer>>() {
+                                @Override
+                                public void onSubscribe(Flow.Subscription s) {
+                                    s.request(0);
+                                }
+
+                                @Override
+                                public void onNext(List<ByteBuffer> item) {
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    error.complete(t);
+                                }
+
+                                @Override
+                                public void onComplete() {
+                                    error.complete(null);
+                                }
+                            })).get(10, TimeUnit.SECONDS));
+                    f.add("onError=" + error.get(10, TimeUnit.SECONDS).getClass().getName());
+                    f.response(c.send(req(env, "/text").build(), BodyHandlers.ofString()));
+                }, has("onError=java.lang.IllegalArgumentException")),
                 scenario("onError when the connection fails mid-body", (c, env, f) -> {
                     Collecting s = new Collecting();
                     failing(f, () -> c.send(req(env, "/truncated").build(), BodyHandlers.fromSubscriber(s)));
@@ -606,6 +757,60 @@ public final class SameAsJdkScenarios {
         @Override
         public void onComplete() {
             bytes.complete(out.toByteArray());
+        }
+    }
+
+    /**
+     * A selector whose first choice is an HTTP proxy that refuses connections and whose second is
+     * DIRECT; it records every call, with the ports replaced by names.
+     */
+    static final class RecordingSelector extends ProxySelector {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        private final InetSocketAddress deadProxy;
+        private final int sitePort;
+
+        RecordingSelector(int deadPort, int sitePort) {
+            this.deadProxy = new InetSocketAddress("127.0.0.1", deadPort);
+            this.sitePort = sitePort;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            calls.add("select " + named(uri.toString()));
+            return List.of(new Proxy(Proxy.Type.HTTP, deadProxy), Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            calls.add("connectFailed " + named(uri.toString()) + " " + named(String.valueOf(sa)) + " "
+                    + ioe.getClass().getName());
+        }
+
+        private String named(String s) {
+            return s.replace(":" + deadProxy.getPort(), ":<proxy port>").replace(":" + sitePort, ":<site port>");
+        }
+    }
+
+    /** Chooses an HTTP proxy for one host name and DIRECT for the others; records what it was asked. */
+    static final class ByHostSelector extends ProxySelector {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        private final String host;
+        private final InetSocketAddress proxy;
+
+        ByHostSelector(String host, InetSocketAddress proxy) {
+            this.host = host;
+            this.proxy = proxy;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            calls.add("select " + uri.toString().replace(":" + proxy.getPort(), ":<port>"));
+            return List.of(host.equals(uri.getHost()) ? new Proxy(Proxy.Type.HTTP, proxy) : Proxy.NO_PROXY);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            calls.add("connectFailed " + uri);
         }
     }
 

@@ -29,9 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   /auth                 401 Basic unless user:pass   /proxy-auth    407 (proxy) unless user:pass
  *   /cookie/set?k=v       Set-Cookie k=v               /cookie/echo   the Cookie header (or "none")
  *   /hang                 never answers                /truncated     Content-Length 100, 10 bytes, close
+ *   /garbage              not an HTTP response, close  /bad-location  302 with a Location that is no URI
+ *   /bad-header           a header name with a space   /bad-chunk     a chunk size that is not hex
+ *   /download             "hello dugong" as an attachment named dugong.txt
  *   /gate                 answers once {@link #gate} is released
  *   /big/N                N bytes, 64 KiB writes, progress in {@link #bigWritten}
  *   /expect               100 Continue, then echo      /expect-refused  417, body never read
+ *   /expect-silent        reads the head, never answers
  * </pre>
  */
 public final class TestSite implements ScriptedServer.Handler {
@@ -67,6 +71,11 @@ public final class TestSite implements ScriptedServer.Handler {
             boolean viaProxy = target.isAbsolute();
             String path = target.getRawPath();
             String query = target.getRawQuery();
+            if (path.equals("/expect-silent")) {
+                requests.add(head);
+                release.await(); // neither 100 nor a final status
+                return;
+            }
             if (path.equals("/expect-refused")) {
                 requests.add(head);
                 c.sendResponse(417, new byte[0], "Connection", "close");
@@ -88,6 +97,7 @@ public final class TestSite implements ScriptedServer.Handler {
         switch (first) {
             case "text" -> c.sendResponse(200, bytes("hello dugong"), "Content-Type", "text/plain; charset=utf-8", "X-Via-Proxy", via);
             case "bytes" -> c.sendResponse(200, pattern(Integer.parseInt(arg)), "Content-Type", "application/octet-stream");
+            case "download" -> c.sendResponse(200, bytes("hello dugong"), "Content-Disposition", "attachment; filename=\"dugong.txt\"");
             case "lines" -> c.sendResponse(200, bytes("first\nsecond\r\nthird"), "Content-Type", "text/plain");
             case "chunked" -> c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "5\r\nhello\r\n1\r\n \r\n6\r\ndugong\r\n0\r\n\r\n");
@@ -123,6 +133,19 @@ public final class TestSite implements ScriptedServer.Handler {
                 release.await();
                 return false;
             }
+            case "garbage" -> {
+                c.send("NOT HTTP AT ALL\r\n\r\n");
+                return false;
+            }
+            case "bad-header" -> {
+                c.send("HTTP/1.1 200 OK\r\nBad Name: a space in the name\r\nContent-Length: 0\r\n\r\n");
+                return false;
+            }
+            case "bad-chunk" -> {
+                c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+                return false;
+            }
+            case "bad-location" -> c.sendResponse(302, new byte[0], "Location", "http://[not a uri/");
             case "truncated" -> {
                 c.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
                 return false;
