@@ -26,9 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * consumed, nor drops one whose response was not.
  */
 final class ResponseReceiver {
-    private static final int SCRATCH_SIZE = 16 * 1024;
     private static final int INITIAL_READ_ALL = 8 * 1024;
     private static final long MAX_PRESIZE = 16L * 1024 * 1024;
+    /** The largest array the JVM reliably allocates. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Requests in flight whose responses have not been read to the end, oldest first. */
@@ -214,19 +215,50 @@ final class ResponseReceiver {
         try {
             if (body == null) return new byte[0];
             long known = body.remainingLength();
-            // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
-            byte[] buf = new byte[(int) (known >= 0 ? Math.min(known, MAX_PRESIZE) : INITIAL_READ_ALL)];
-            int count = 0;
-            while (body != null) { // null once the body is complete, often right after its last byte
-                if (count == buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, 1024));
-                int n = readBody(buf, count, buf.length - count);
-                if (n < 0) break;
-                count += n;
+            if (known >= 0) {
+                // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
+                byte[] buf = new byte[(int) Math.min(known, MAX_PRESIZE)];
+                int count = 0;
+                while (body != null) { // null once the body is complete, often right after its last byte
+                    if (count == buf.length) buf = Arrays.copyOf(buf, grown(count, INITIAL_READ_ALL));
+                    int n = readBody(buf, count, buf.length - count);
+                    if (n < 0) break;
+                    count += n;
+                }
+                return count == buf.length ? buf : Arrays.copyOf(buf, count);
             }
-            return count == buf.length ? buf : Arrays.copyOf(buf, count);
+            return readAllUnframed();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Reads a body of unknown length (chunked, or until close). The array grows to fit each chunk as
+     * its size becomes known, so a large chunk is read straight into it (no intermediate copy), and a
+     * body of one chunk needs no final trimming copy.
+     */
+    private byte[] readAllUnframed() throws IOException {
+        byte[] buf = new byte[0];
+        int count = 0;
+        while (body != null) {
+            if (count == buf.length) {
+                // A read of 0 moves over the next chunk-size line, telling how much is coming (or ending the body).
+                if (readBody(buf, count, 0) < 0 || body == null) break;
+                long ahead = body.knownAhead();
+                buf = Arrays.copyOf(buf, grown(count, ahead > 0 ? Math.min(ahead, MAX_PRESIZE) : INITIAL_READ_ALL));
+            }
+            int n = readBody(buf, count, buf.length - count);
+            if (n < 0) break;
+            count += n;
+        }
+        return count == buf.length ? buf : Arrays.copyOf(buf, count);
+    }
+
+    /** A new array length for {@code count} bytes and at least {@code more}: grows geometrically, so many small chunks cost linear copying. */
+    private static int grown(int count, long more) {
+        if (count >= MAX_ARRAY) throw new OutOfMemoryError("a response body of more than " + MAX_ARRAY + " bytes does not fit in an array");
+        return (int) Math.min(MAX_ARRAY, count + Math.max(more, Math.min(count, MAX_PRESIZE)));
     }
 
     /** See {@link HttpConnection#discard()}. */
@@ -303,15 +335,18 @@ final class ResponseReceiver {
         return !inFlight.isEmpty();
     }
 
-    /** Reads and drops the rest of the current body; the one loop that skips a body. */
+    /**
+     * Drops the rest of the current body; the one loop that skips a body. Bytes already buffered are
+     * stepped over, and further ones read into the connection's own buffer and dropped: none is copied.
+     */
     private long drain() throws IOException {
         if (body == null) return 0;
         long skipped = 0;
-        byte[] scratch = new byte[SCRATCH_SIZE];
-        for (int n; (n = readBody(scratch, 0, scratch.length)) >= 0; ) skipped += n;
+        for (int n; (n = readBody(null, 0, Integer.MAX_VALUE)) >= 0; ) skipped += n;
         return skipped;
     }
 
+    /** Reads body bytes into {@code b}, or skips them if {@code b} is null; every failure is handled here. */
     private int readBody(byte[] b, int off, int len) throws IOException {
         BodyDecoder d = body;
         if (d == null) {
@@ -328,7 +363,7 @@ final class ResponseReceiver {
                 // disconnect() (or a failure elsewhere) ended the connection: buffered bytes are not served.
                 throw new ConnectionClosedException("the body of the response to " + ex + " cannot be read: " + dead);
             }
-            n = d.read(b, off, len);
+            n = b == null ? d.skip(len) : d.read(b, off, len);
         } catch (IOException | RuntimeException e) {
             // Mid-body, a timeout or an error leaves the connection out of step: nothing behind can be read.
             body = null;
@@ -351,6 +386,10 @@ final class ResponseReceiver {
         body = null;
         reading = null;
         inFlight.remove(ex);
+        // Idle once this exchange settles: the read buffer goes back to the shared pool until the next
+        // response. Done before it settles, so that a sender finding the connection idle (and probing it
+        // with a buffer of its own) comes after this in happens-before order.
+        if (t.outstanding() <= 1) t.input().releaseIfIdle();
         if (closeAfterBody && closeAnnounced) {
             t.closeAsAnnounced("the server announced it would close the connection after answering " + ex);
         } else if (closeAfterBody) {

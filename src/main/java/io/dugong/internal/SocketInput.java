@@ -16,13 +16,21 @@ import java.util.Arrays;
  * nothing, and the caller may simply try again. The buffer grows past its configured size only while a
  * head or line does not fit (bounded by the parser's limits) and shrinks back afterwards.
  *
+ * <p>The buffer is taken lazily and, for the default size, given back to {@link BufferPool#READ} when
+ * the connection goes idle ({@link #releaseIfIdle()}): an open idle connection holds no read buffer.
+ *
  * <p>Errors from the socket are translated by {@link Transport}; this class only adds protocol errors.
  */
 public final class SocketInput {
+    private static final byte[] NONE = new byte[0];
+
     private final InputStream in;
     private final Transport transport;
     private final int bufferSize;
-    private byte[] buf;
+    /** The shared pool for buffers of {@link #bufferSize}, or null if that size is not pooled. */
+    private final BufferPool pool;
+    /** The read buffer; {@link #NONE} while none is held (released, or not needed yet). */
+    private byte[] buf = NONE;
     private int pos;
     private int lim;
     private int mark = -1;
@@ -33,7 +41,32 @@ public final class SocketInput {
         this.in = in;
         this.transport = transport;
         this.bufferSize = bufferSize;
-        this.buf = new byte[bufferSize];
+        this.pool = bufferSize == BufferPool.READ.size() ? BufferPool.READ : null;
+    }
+
+    private byte[] newBuffer() {
+        return pool != null ? pool.take() : new byte[bufferSize];
+    }
+
+    /**
+     * Gives the buffer back to the pool if nothing is buffered and no mark is set: for when the reader
+     * has consumed everything it was sent. The next read takes a buffer again. A buffer of a size that
+     * is not pooled is kept (dropping it would cost an allocation per response at depth 1).
+     *
+     * @return true if no buffer is held afterwards
+     */
+    public boolean releaseIfIdle() {
+        if (pos != lim || mark >= 0 || pool == null) return buf == NONE;
+        byte[] b = buf;
+        buf = NONE; // never touched again here: the pool may hand it to another connection at once
+        pos = lim = 0;
+        pool.give(b);
+        return true;
+    }
+
+    /** True while this input holds a read buffer (for tests). */
+    boolean holdsBuffer() {
+        return buf != NONE;
     }
 
     /** Bytes buffered and not yet consumed. */
@@ -55,7 +88,7 @@ public final class SocketInput {
     public void unmark() {
         mark = -1;
         if (buf.length > bufferSize && lim - pos <= bufferSize) {
-            byte[] small = new byte[bufferSize];
+            byte[] small = newBuffer();
             System.arraycopy(buf, pos, small, 0, lim - pos);
             lim -= pos;
             pos = 0;
@@ -70,6 +103,10 @@ public final class SocketInput {
      */
     private int fill() throws IOException {
         if (eof) return -1;
+        if (buf == NONE) {
+            buf = newBuffer();
+            pos = lim = 0;
+        }
         int keep = mark >= 0 ? mark : pos;
         if (lim == buf.length) {
             if (keep > 0) {
@@ -99,13 +136,16 @@ public final class SocketInput {
     public int probe(int millis) throws IOException {
         if (eof) return -1;
         if (pos == lim && mark < 0) pos = lim = 0;
+        if (buf == NONE) buf = newBuffer();
         if (lim == buf.length) return 0; // full: the caller sees buffered bytes anyway
         int n = transport.socketProbe(in, buf, lim, buf.length - lim, millis);
         if (n < 0) {
             eof = true;
+            releaseIfIdle();
             return -1;
         }
         lim += n;
+        if (n == 0) releaseIfIdle(); // still idle: hold no buffer
         return n;
     }
 
@@ -209,7 +249,7 @@ public final class SocketInput {
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         if (pos == lim) {
-            if (mark < 0 && len >= buf.length && !eof) {
+            if (mark < 0 && len >= bufferSize && !eof) {
                 int n = transport.socketRead(in, b, off, len);
                 if (n < 0) eof = true;
                 return n;
@@ -219,6 +259,23 @@ public final class SocketInput {
         }
         int n = Math.min(len, lim - pos);
         System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /**
+     * Skips up to {@code len} bytes without copying them anywhere: buffered bytes first, else one
+     * socket read into this input's own buffer, whose bytes are then dropped.
+     *
+     * @return the number of bytes skipped (at least 1 if {@code len > 0}), or -1 at end of stream
+     */
+    public int skip(long len) throws IOException {
+        if (len <= 0) return 0;
+        if (pos == lim) {
+            if (mark < 0) pos = lim = 0;
+            if (fill() < 0) return -1;
+        }
+        int n = (int) Math.min(len, lim - pos);
         pos += n;
         return n;
     }
