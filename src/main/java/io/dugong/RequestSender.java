@@ -28,6 +28,9 @@ final class RequestSender {
     private final ResponseReceiver receiver;
     private final Connector connector;
     private final String hostHeader;
+    /** The connector's origin and authority, made once: they are strings built on every call. */
+    private final String origin;
+    private final String authority;
     /** The request whose body is unfinished or waits for 100; null or finished when the half is free. */
     private Exchange current;
     /** Bytes still to write of a fixed-length body; -1 for a chunked one. */
@@ -38,6 +41,8 @@ final class RequestSender {
     RequestSender(TransportSlot slot, ResponseReceiver receiver, Connector connector, String hostHeader) {
         this.slot = slot;
         this.receiver = receiver;
+        this.origin = connector.origin();
+        this.authority = connector.authority();
         this.connector = connector;
         this.hostHeader = hostHeader;
     }
@@ -47,7 +52,7 @@ final class RequestSender {
         Objects.requireNonNull(request, "request");
         lock("sendRequest");
         try {
-            requireIdle("sendRequest(" + request + ")");
+            if (!idle()) throw notIdle("sendRequest(" + request + ")"); // the message is built only on failure
             Headers headers = request.headers(); // checked when the Request was built (RequestChecks)
             String method = request.method();
             Body body = request.body();
@@ -61,14 +66,14 @@ final class RequestSender {
             long announced = body instanceof Body.Empty && !methodDefinesContent(method) ? -1 : length;
 
             Transport t = slot.forSending();
-            Exchange ex = Exchange.start(method, connector.origin(), request.originForm(), body, expect100, t, listener);
+            Exchange ex = Exchange.start(method, origin, request.originForm(), body, expect100, t, listener);
             current = ex;
             SocketOutput out = t.output();
             startTotal = out.total();
             try {
                 RequestWriter.writeHead(out, method, wireTarget, headers.contains("Host") ? null : hostHeader, headers,
                         announced, length < 0, expect100);
-                WireLog.get().requestHead(connector.authority(), method, wireTarget, headers);
+                WireLog.get().requestHead(authority, method, wireTarget, headers);
                 bodyRemaining = body instanceof Body.Following ? length : -1;
                 if (expect100) {
                     ex.headSentAwaitingContinue();
@@ -236,10 +241,9 @@ final class RequestSender {
         return ex == null || ex.sending().finished();
     }
 
-    private void requireIdle(String op) {
-        if (idle()) return;
+    private StateException notIdle(String op) {
         Exchange ex = current;
-        throw new StateException(op + ": " + (ex.sending() == Exchange.Sending.AWAITING_CONTINUE
+        return new StateException(op + ": " + (ex.sending() == Exchange.Sending.AWAITING_CONTINUE
                 ? ex + " is waiting for 100 Continue (readResponse first)"
                 : "the body of " + ex + " is not finished (write the rest, or finishBody())"));
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ResponseReceiver {
     private static final int INITIAL_READ_ALL = 8 * 1024;
     private static final long MAX_PRESIZE = 16L * 1024 * 1024;
+    private static final OptionalLong ZERO = OptionalLong.of(0);
     /** The largest array the JVM reliably allocates. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -51,6 +52,8 @@ final class ResponseReceiver {
     private String closeReason;
     private boolean closeAnnounced;
     private Transport lastRead;
+    /** The length of the last Content-Length response, shared by the next ones of that length. */
+    private OptionalLong lastLength;
     /** What the last final response head said about the server, for a pipeline's learning; see {@link ResponseFacts}. */
     private volatile ResponseFacts lastFacts;
 
@@ -144,7 +147,7 @@ final class ResponseReceiver {
             int status = h.status();
             if (status == 100 && ex.continueReceived()) {
                 in.unmark();
-                return head(ex, h, OptionalLong.of(0));
+                return head(ex, h, ZERO);
             }
             if (status == 101) {
                 throw new UnsupportedResponseException("101 Switching Protocols in answer to " + ex
@@ -164,7 +167,12 @@ final class ResponseReceiver {
             bodyBytes = 0;
             reading = ex;
             closeAnnounced = framing.announced();
-            lastFacts = new ResponseFacts(t, h.minorVersion(), framing.closeAfter() && framing.announced());
+            boolean announcedClose = framing.closeAfter() && framing.announced();
+            ResponseFacts facts = lastFacts;
+            if (facts == null || facts.connection() != t || facts.minorVersion() != h.minorVersion()
+                    || facts.closeAnnounced() != announcedClose) {
+                lastFacts = new ResponseFacts(t, h.minorVersion(), announcedClose); // a record: the same facts are shared
+            }
             closeAfterBody = true;
             if (requestWas == Exchange.Sending.BODY_WITHHELD) {
                 // A final status instead of 100: the server may still expect the body, so the connection
@@ -182,8 +190,8 @@ final class ResponseReceiver {
             }
             body = BodyDecoder.of(framing, in, parser);
             OptionalLong length = switch (framing.kind()) {
-                case NONE -> OptionalLong.of(0);
-                case FIXED -> OptionalLong.of(framing.length());
+                case NONE -> ZERO;
+                case FIXED -> lengthOf(framing.length());
                 default -> OptionalLong.empty();
             };
             ResponseHead head = head(ex, h, length);
@@ -192,6 +200,13 @@ final class ResponseReceiver {
             if (body.isComplete()) endOfBody();
             return head;
         }
+    }
+
+    /** {@code OptionalLong.of(n)}, shared with the previous response when it had the same length (mostly it does). */
+    private OptionalLong lengthOf(long n) {
+        OptionalLong l = lastLength;
+        if (l == null || l.getAsLong() != n) lastLength = l = OptionalLong.of(n);
+        return l;
     }
 
     private static ResponseHead head(Exchange ex, ResponseParser.Head h, OptionalLong length) {

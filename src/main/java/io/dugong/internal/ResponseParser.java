@@ -33,6 +33,18 @@ public final class ResponseParser {
     private final int headerBlockLimit;
     private final int maxHeaderFields;
 
+    // One parser serves one connection's reader half, one head at a time. Consecutive responses on a
+    // connection mostly repeat their fields byte for byte (Server, Content-Type, ETag, ...): the strings
+    // of the previous header block are kept by position and reused when the same bytes come again,
+    // so a repeated head costs no new strings. Strings are immutable, so sharing them is safe.
+    /** Names and values of the previous header block, by position; the first {@link #cachedCount} are valid. */
+    private String[] cached = new String[0];
+    private int cachedCount;
+    /** The reason phrase of the previous status line. */
+    private String cachedReason = "";
+    /** Where a header block is gathered before it is copied out at its exact size. */
+    private String[] scratch;
+
     /**
      * @param statusLineLimit  the longest status line (and chunk-size line) accepted
      * @param headerBlockLimit the largest header block (and trailer block) accepted
@@ -90,10 +102,58 @@ public final class ResponseParser {
      * @return the head, or null if the stream ended cleanly before its first byte
      */
     public Head readHead(SocketInput in) throws IOException {
-        String statusLine = in.readLine(statusLineLimit, "status line");
-        if (statusLine == null) return null;
-        Head head = parseStatusLine(statusLine);
-        return new Head(head.minorVersion(), head.status(), head.reason(), readFields(in, "header block"));
+        int len = in.nextLine(statusLineLimit, "status line");
+        if (len < 0) return null;
+        byte[] b = in.buffer();
+        int s = in.lineStart();
+        int minor;
+        int status;
+        String reason;
+        // The common shape, straight from the buffer: "HTTP/1.x DDD" [SP reason]. Anything else (or
+        // anything invalid) goes to parseStatusLine, which accepts or rejects it with its own message.
+        if (len >= 12 && b[s] == 'H' && b[s + 1] == 'T' && b[s + 2] == 'T' && b[s + 3] == 'P' && b[s + 4] == '/'
+                && b[s + 5] == '1' && b[s + 6] == '.' && isDigit(b[s + 7]) && b[s + 8] == ' '
+                && isDigit(b[s + 9]) && isDigit(b[s + 10]) && isDigit(b[s + 11]) && (len == 12 || b[s + 12] == ' ')
+                && (status = (b[s + 9] - '0') * 100 + (b[s + 10] - '0') * 10 + (b[s + 11] - '0')) >= 100 && status <= 599
+                && (len <= 13 || validReason(b, s + 13, s + len))) {
+            minor = b[s + 7] - '0';
+            if (len <= 13) {
+                reason = "";
+            } else if (same(cachedReason, b, s + 13, s + len)) {
+                reason = cachedReason;
+            } else {
+                reason = new String(b, s + 13, len - 13, StandardCharsets.ISO_8859_1);
+                cachedReason = reason;
+            }
+        } else {
+            Head head = parseStatusLine(new String(b, s, len, StandardCharsets.ISO_8859_1));
+            minor = head.minorVersion();
+            status = head.status();
+            reason = head.reason();
+        }
+        return new Head(minor, status, reason, readFields(in, "header block", true));
+    }
+
+    private static boolean validReason(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+        }
+        return true;
+    }
+
+    /** True if {@code s} holds exactly the ISO-8859-1 bytes {@code b[from, to)}. */
+    private static boolean same(String s, byte[] b, int from, int to) {
+        int n = to - from;
+        if (s == null || s.length() != n) return false;
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) != (char) (b[from + i] & 0xff)) return false;
+        }
+        return true;
+    }
+
+    private static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
     }
 
     /** Parses {@code HTTP/1.x SP 3DIGIT [SP reason]} (RFC 9112 §4; a missing reason is tolerated). */
@@ -143,7 +203,18 @@ public final class ResponseParser {
      * @throws InvalidResponseException if a line is malformed, or the block exceeds the byte or field limit
      */
     public String[] readFields(SocketInput in, String what) throws IOException {
-        String[] fields = new String[32];
+        return readFields(in, what, false);
+    }
+
+    /**
+     * {@link #readFields(SocketInput, String)}, reusing (and then remembering) the strings of the
+     * previous block when {@code reuse} is set: for response heads, not trailers.
+     */
+    private String[] readFields(SocketInput in, String what, boolean reuse) throws IOException {
+        String[] fields = scratch != null ? scratch : new String[32];
+        scratch = null; // taken: a failure part-way leaves no half-filled array behind for the next head
+        String[] previous = reuse ? cached : null;
+        int previousCount = reuse ? cachedCount : 0;
         int count = 0;
         int used = 0;
         while (true) {
@@ -153,7 +224,16 @@ public final class ResponseParser {
             if (used > headerBlockLimit) {
                 throw new InvalidResponseException("the " + what + " is larger than the limit of " + headerBlockLimit + " bytes");
             }
-            if (len == 0) return Arrays.copyOf(fields, count);
+            if (len == 0) {
+                String[] out = Arrays.copyOf(fields, count);
+                if (reuse) {
+                    if (cached.length < count) cached = new String[fields.length];
+                    System.arraycopy(out, 0, cached, 0, count);
+                    cachedCount = count;
+                }
+                scratch = fields;
+                return out;
+            }
             byte[] b = in.buffer();
             int start = in.lineStart();
             int end = start + len;
@@ -165,8 +245,9 @@ public final class ResponseParser {
                         throw invalidLine("obsolete line folding in " + name + " in the " + what, b, start, end);
                     }
                 }
-                String more = value(b, start, end, what);
+                String more = value(b, start, end, what, null);
                 fields[count - 1] = more.isEmpty() ? fields[count - 1] : fields[count - 1] + " " + more;
+                previousCount = 0; // positions no longer line up with the previous block
                 continue;
             }
             int colon = start;
@@ -180,8 +261,11 @@ public final class ResponseParser {
                 throw new InvalidResponseException("the " + what + " has more than the limit of " + maxHeaderFields + " fields");
             }
             if (count + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
-            fields[count++] = HeaderNames.of(b, start, colon);
-            fields[count++] = value(b, colon + 1, end, what);
+            String name = count + 1 < previousCount && same(previous[count], b, start, colon) ? previous[count]
+                    : HeaderNames.of(b, start, colon);
+            fields[count] = name;
+            fields[count + 1] = value(b, colon + 1, end, what, count + 1 < previousCount ? previous[count + 1] : null);
+            count += 2;
         }
     }
 
@@ -189,12 +273,15 @@ public final class ResponseParser {
      * The field value between {@code from} and {@code to}, without the optional whitespace around it:
      * SP and HTAB only (RFC 9110 §5.6.3), never the other characters {@link String#strip()} would take.
      *
+     * @param known the value at this position in the previous block, returned if the bytes are the same
+     *              (it passed the checks below when it was read), or null
      * @throws InvalidResponseException if the value has a control character other than HTAB, or DEL
      *         (RFC 9110 §5.5: field-vchar is VCHAR or obs-text)
      */
-    private static String value(byte[] b, int from, int to, String what) throws InvalidResponseException {
+    private static String value(byte[] b, int from, int to, String what, String known) throws InvalidResponseException {
         while (from < to && (b[from] == ' ' || b[from] == '\t')) from++;
         while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) to--;
+        if (same(known, b, from, to)) return known;
         for (int i = from; i < to; i++) {
             int c = b[i] & 0xff;
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
