@@ -104,6 +104,11 @@ final class Exchange {
         return ex;
     }
 
+    /** True while a JFR recording times this exchange: the event's inputs are worth computing. */
+    boolean timed() {
+        return event != null;
+    }
+
     /** For the event: the request is written ({@code bytes} of it), with {@code depth} requests in flight. */
     void written(long bytes, int depth) {
         ExchangeEvent e = event;

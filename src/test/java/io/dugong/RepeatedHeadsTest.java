@@ -28,14 +28,15 @@ class RepeatedHeadsTest {
                 + "HTTP/1.1 200 OK\r\nServer: nginx\r\nX-Tag: abd\r\nContent-Length: 0\r\n\r\n"     // same length, one byte differs
                 + "HTTP/1.1 200 Fine\r\nX-Tag: abd\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"  // same fields, other order
                 + "HTTP/1.1 200 Fine\r\nX-Tag: abd\r\n  more\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n" // a fold
+                + "HTTP/1.1 200 Fine\r\nX-Tag: abd\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"  // the folded line alone
                 + "HTTP/1.1 200 OK\r\nServer:\tnginx \r\nX-Tag: abd\r\nX-New: 1\r\nContent-Length: 0\r\n\r\n"
                 + "HTTP/1.1 204\r\n\r\n";
         try (ScriptedServer server = ScriptedServer.start(c -> {
-            for (int i = 0; i < 6; i++) if (c.readRequest() == null) return;
+            for (int i = 0; i < 7; i++) if (c.readRequest() == null) return;
             c.send(wire.getBytes(ISO_8859_1));
             c.closeGracefully();
         }); HttpConnection conn = HttpConnection.builder(server.host()).port(server.port()).timeout(Duration.ofSeconds(5)).build()) {
-            for (int i = 0; i < 6; i++) conn.sendRequest("GET", "/" + i);
+            for (int i = 0; i < 7; i++) conn.sendRequest("GET", "/" + i);
 
             ResponseHead first = conn.readResponse();
             assertEquals(List.of("Server", "nginx", "X-Tag", "abc", "Content-Length", "0"), fields(first));
@@ -48,6 +49,7 @@ class RepeatedHeadsTest {
             assertEquals(List.of("X-Tag", "abd", "Server", "nginx", "Content-Length", "0"), fields(third));
             ResponseHead fourth = conn.readResponse();
             assertEquals(List.of("X-Tag", "abd more", "Server", "nginx", "Content-Length", "0"), fields(fourth));
+            assertEquals(List.of("X-Tag", "abd", "Server", "nginx", "Content-Length", "0"), fields(conn.readResponse()));
             ResponseHead fifth = conn.readResponse();
             assertEquals("OK", fifth.reason());
             assertEquals(List.of("Server", "nginx", "X-Tag", "abd", "X-New", "1", "Content-Length", "0"), fields(fifth));

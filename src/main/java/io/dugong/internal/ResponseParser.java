@@ -33,13 +33,24 @@ public final class ResponseParser {
     private final int headerBlockLimit;
     private final int maxHeaderFields;
 
+    /** The largest header block whose lines are remembered for the next head. */
+    private static final int MAX_REMEMBERED_BLOCK = 4 * 1024;
+
     // One parser serves one connection's reader half, one head at a time. Consecutive responses on a
-    // connection mostly repeat their fields byte for byte (Server, Content-Type, ETag, ...): the strings
-    // of the previous header block are kept by position and reused when the same bytes come again,
-    // so a repeated head costs no new strings. Strings are immutable, so sharing them is safe.
-    /** Names and values of the previous header block, by position; the first {@link #cachedCount} are valid. */
+    // connection mostly repeat their field lines byte for byte (Server, Content-Type, ETag, ...): the
+    // lines and strings of the previous header block are kept by position, and a line equal to its
+    // predecessor is neither parsed nor checked again, and costs no new strings. Strings are
+    // immutable, so sharing them between heads is safe.
+    /** Names and values of the previous header block, by position. */
     private String[] cached = new String[0];
-    private int cachedCount;
+    /** Field lines of the previous header block, back to back without terminators; valid up to {@link #cachedLines}. */
+    private byte[] cachedBlock = new byte[0];
+    /** Where each line of {@link #cachedBlock} ends. */
+    private int[] cachedEnds = new int[0];
+    private int cachedLines;
+    /** Where the block being read is gathered, to become {@link #cachedBlock} (the two are swapped). */
+    private byte[] nextBlock = new byte[0];
+    private int[] nextEnds = new int[0];
     /** The reason phrase of the previous status line. */
     private String cachedReason = "";
     /** Where a header block is gathered before it is copied out at its exact size. */
@@ -208,13 +219,17 @@ public final class ResponseParser {
 
     /**
      * {@link #readFields(SocketInput, String)}, reusing (and then remembering) the strings of the
-     * previous block when {@code reuse} is set: for response heads, not trailers.
+     * previous block when {@code reuse} is set: for response heads, not trailers. A field line whose
+     * bytes are those of the line at the same position in the previous block parses to the same name
+     * and value, so it is not parsed again; blocks with a folded line are not remembered (a folded
+     * value is longer than its first line says).
      */
     private String[] readFields(SocketInput in, String what, boolean reuse) throws IOException {
         String[] fields = scratch != null ? scratch : new String[32];
         scratch = null; // taken: a failure part-way leaves no half-filled array behind for the next head
-        String[] previous = reuse ? cached : null;
-        int previousCount = reuse ? cachedCount : 0;
+        int previousLines = reuse ? cachedLines : 0;
+        boolean remember = reuse;
+        int linesLength = 0;
         int count = 0;
         int used = 0;
         while (true) {
@@ -226,12 +241,8 @@ public final class ResponseParser {
             }
             if (len == 0) {
                 String[] out = Arrays.copyOf(fields, count);
-                if (reuse) {
-                    if (cached.length < count) cached = new String[fields.length];
-                    System.arraycopy(out, 0, cached, 0, count);
-                    cachedCount = count;
-                }
                 scratch = fields;
+                if (reuse) remember(out, count, remember);
                 return out;
             }
             byte[] b = in.buffer();
@@ -245,43 +256,75 @@ public final class ResponseParser {
                         throw invalidLine("obsolete line folding in " + name + " in the " + what, b, start, end);
                     }
                 }
-                String more = value(b, start, end, what, null);
+                String more = value(b, start, end, what);
                 fields[count - 1] = more.isEmpty() ? fields[count - 1] : fields[count - 1] + " " + more;
-                previousCount = 0; // positions no longer line up with the previous block
+                remember = false;
                 continue;
             }
-            int colon = start;
-            while (colon < end && b[colon] != ':') {
-                // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
-                if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid field name in the " + what, b, start, end);
-                colon++;
-            }
-            if (colon == start || colon == end) throw invalidLine("malformed field line in the " + what, b, start, end);
             if (count / 2 == maxHeaderFields) {
                 throw new InvalidResponseException("the " + what + " has more than the limit of " + maxHeaderFields + " fields");
             }
             if (count + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
-            String name = count + 1 < previousCount && same(previous[count], b, start, colon) ? previous[count]
-                    : HeaderNames.of(b, start, colon);
-            fields[count] = name;
-            fields[count + 1] = value(b, colon + 1, end, what, count + 1 < previousCount ? previous[count + 1] : null);
+            int line = count / 2;
+            int from = line == 0 || line > previousLines ? 0 : cachedEnds[line - 1];
+            if (line < previousLines && cachedEnds[line] - from == len
+                    && Arrays.equals(b, start, end, cachedBlock, from, from + len)) {
+                fields[count] = cached[count];
+                fields[count + 1] = cached[count + 1];
+            } else {
+                int colon = start;
+                while (colon < end && b[colon] != ':') {
+                    // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
+                    if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid field name in the " + what, b, start, end);
+                    colon++;
+                }
+                if (colon == start || colon == end) throw invalidLine("malformed field line in the " + what, b, start, end);
+                fields[count] = HeaderNames.of(b, start, colon);
+                fields[count + 1] = value(b, colon + 1, end, what);
+            }
             count += 2;
+            if (remember) {
+                // Kept apart from cachedBlock, which the lines after this one are still compared with.
+                if (linesLength + len > MAX_REMEMBERED_BLOCK) {
+                    remember = false;
+                } else {
+                    if (nextBlock.length < linesLength + len) nextBlock = Arrays.copyOf(nextBlock, Math.max(256, 2 * (linesLength + len)));
+                    if (nextEnds.length <= line) nextEnds = Arrays.copyOf(nextEnds, Math.max(16, 2 * (line + 1)));
+                    System.arraycopy(b, start, nextBlock, linesLength, len);
+                    linesLength += len;
+                    nextEnds[line] = linesLength;
+                }
+            }
         }
+    }
+
+    /** Makes the block just read (its strings in {@code fields}, its lines in nextBlock) the one the next head is compared with. */
+    private void remember(String[] fields, int count, boolean ok) {
+        if (!ok) {
+            cachedLines = 0;
+            return;
+        }
+        if (cached.length < count) cached = new String[Math.max(count, 16)];
+        System.arraycopy(fields, 0, cached, 0, count);
+        byte[] block = cachedBlock;
+        cachedBlock = nextBlock;
+        nextBlock = block;
+        int[] ends = cachedEnds;
+        cachedEnds = nextEnds;
+        nextEnds = ends;
+        cachedLines = count / 2;
     }
 
     /**
      * The field value between {@code from} and {@code to}, without the optional whitespace around it:
      * SP and HTAB only (RFC 9110 §5.6.3), never the other characters {@link String#strip()} would take.
      *
-     * @param known the value at this position in the previous block, returned if the bytes are the same
-     *              (it passed the checks below when it was read), or null
      * @throws InvalidResponseException if the value has a control character other than HTAB, or DEL
      *         (RFC 9110 §5.5: field-vchar is VCHAR or obs-text)
      */
-    private static String value(byte[] b, int from, int to, String what, String known) throws InvalidResponseException {
+    private static String value(byte[] b, int from, int to, String what) throws InvalidResponseException {
         while (from < to && (b[from] == ' ' || b[from] == '\t')) from++;
         while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) to--;
-        if (same(known, b, from, to)) return known;
         for (int i = from; i < to; i++) {
             int c = b[i] & 0xff;
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
