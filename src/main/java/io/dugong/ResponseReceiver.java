@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,7 +34,9 @@ final class ResponseReceiver {
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Requests in flight whose responses have not been read to the end, oldest first. */
-    private final ConcurrentLinkedDeque<Exchange> inFlight = new ConcurrentLinkedDeque<>();
+    // A queue, not a deque: added to at the tail by the sender, taken from the head by the reader (which
+    // alone removes), so the cheaper singly linked queue does; see remove().
+    private final ConcurrentLinkedQueue<Exchange> inFlight = new ConcurrentLinkedQueue<>();
     private final ResponseParser parser;
     private final Duration headTimeout;
     private final int maxInterimResponses;
@@ -85,7 +87,7 @@ final class ResponseReceiver {
             }
             failedBody = null;
             bodyFailure = null;
-            Exchange ex = inFlight.peekFirst();
+            Exchange ex = inFlight.peek();
             if (ex == null) {
                 Exchange pending = sender.pending();
                 throw new StateException("readResponse: no request is in flight"
@@ -400,7 +402,7 @@ final class ResponseReceiver {
         Transport t = ex.transport;
         body = null;
         reading = null;
-        inFlight.remove(ex);
+        remove(ex);
         // Idle once this exchange settles: the read buffer goes back to the shared pool until the next
         // response. Done before it settles, so that a sender finding the connection idle (and probing it
         // with a buffer of its own) comes after this in happens-before order.
@@ -429,7 +431,7 @@ final class ResponseReceiver {
     void abandon(SendListener owner, String reason) {
         lock("abandon");
         try {
-            Exchange ex = body != null ? reading : inFlight.peekFirst();
+            Exchange ex = body != null ? reading : inFlight.peek();
             if (ex == null || !ex.ownedBy(owner)) return;
             body = null;
             reading = null;
@@ -442,8 +444,17 @@ final class ResponseReceiver {
 
     /** {@code ex} will get no response, because of {@code cause}. */
     private void lose(Exchange ex, Throwable cause) {
-        inFlight.remove(ex);
+        remove(ex);
         ex.lost(cause);
+    }
+
+    /**
+     * Takes {@code ex} out of the queue: mostly it is the head (responses come in order), and only the
+     * reader half removes, so the head seen is the head polled.
+     */
+    private void remove(Exchange ex) {
+        if (inFlight.peek() == ex) inFlight.poll();
+        else inFlight.remove(ex);
     }
 
     /** Every transport a request in flight (or the last response) used, for closing them all. */

@@ -354,17 +354,35 @@ public final class ResponseParser {
         String[] f = head.fields();
         for (int i = 0; i < f.length; i += 2) {
             String name = f[i];
-            if (name.equalsIgnoreCase("Connection")) {
-                for (String token : elements(f[i + 1])) {
+            // The length first: most fields are none of the three, and this tells them apart without a call.
+            int nameLength = name.length();
+            if (nameLength == 10 && name.equalsIgnoreCase("Connection")) {
+                String value = f[i + 1];
+                if (value.indexOf(',') < 0) { // one token, the usual case: no list to make
+                    String token = trimOws(value);
+                    if (token.equalsIgnoreCase("close")) close = true;
+                    else if (token.equalsIgnoreCase("keep-alive")) keepAlive = true;
+                    continue;
+                }
+                for (String token : elements(value)) {
                     if (token.equalsIgnoreCase("close")) close = true;
                     else if (token.equalsIgnoreCase("keep-alive")) keepAlive = true;
                 }
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+            } else if (nameLength == 17 && name.equalsIgnoreCase("Transfer-Encoding")) {
                 if (codings == null) codings = new ArrayList<>(1);
                 codings.addAll(elements(f[i + 1]));
-            } else if (name.equalsIgnoreCase("Content-Length")) {
+            } else if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
                 hasLength = true;
-                List<String> values = elements(f[i + 1]);
+                String value = f[i + 1];
+                if (value.indexOf(',') < 0 && !trimOws(value).isEmpty()) { // one value, the usual case
+                    long n = parseContentLength(trimOws(value));
+                    if (length >= 0 && n != length) {
+                        throw new InvalidResponseException("conflicting Content-Length values " + length + " and " + n);
+                    }
+                    length = n;
+                    continue;
+                }
+                List<String> values = elements(value);
                 if (values.isEmpty()) throw new InvalidResponseException("empty Content-Length");
                 for (String v : values) {
                     long n = parseContentLength(v);

@@ -5,6 +5,9 @@ import io.dugong.InvalidResponseException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -23,6 +26,11 @@ import java.util.Arrays;
  */
 public final class SocketInput {
     private static final byte[] NONE = new byte[0];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+    private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
 
     private final InputStream in;
     private final Transport transport;
@@ -173,6 +181,53 @@ public final class SocketInput {
      * @return the line's length without its terminator, or -1 if the stream ended before its first byte
      */
     public int nextLine(int limit, String what) throws IOException {
+        int scanned = pos;
+        while (true) {
+            int i = scanned;
+            // Eight bytes at a time up to the first CR or LF (SWAR: a byte equal to the one looked for
+            // becomes zero after the XOR, and the subtraction borrows into its high bit).
+            while (i + 8 <= lim) {
+                long w = (long) LONGS.get(buf, i);
+                long lf = w ^ LFS;
+                long cr = w ^ CRS;
+                if (hasZeroByte(lf, cr)) break;
+                i += 8;
+            }
+            for (; i < lim; i++) {
+                byte c = buf[i];
+                if (c == '\n') return endLine(i, i, limit, what);
+                if (c == '\r') {
+                    if (i + 1 == lim) break; // the LF may come with the next read
+                    if (buf[i + 1] == '\n') return endLine(i + 1, i, limit, what);
+                    return nextLineSlowly(limit, what); // a bare CR: the byte-wise reader decides how it fails
+                }
+            }
+            if (lim - pos >= limit) throw tooLong(what, limit);
+            int consumedBefore = pos;
+            scanned = i;
+            if (fill() < 0) {
+                if (lim == pos) return -1;
+                throw new ConnectionClosedException("connection closed in the middle of the " + what + " after "
+                        + (lim - pos) + " bytes");
+            }
+            scanned -= consumedBefore - pos; // fill() may have moved the data to the front
+        }
+    }
+
+    private static boolean hasZeroByte(long a, long b) {
+        return (((a - ONES) & ~a & HIGHS) | ((b - ONES) & ~b & HIGHS)) != 0;
+    }
+
+    /** Consumes the line whose LF is at {@code lf} and whose content ends at {@code end}. */
+    private int endLine(int lf, int end, int limit, String what) throws InvalidResponseException {
+        if (lf + 1 - pos > limit) throw tooLong(what, limit);
+        lineStart = pos;
+        pos = lf + 1;
+        return end - lineStart;
+    }
+
+    /** {@link #nextLine}, one byte at a time: for lines with a CR other than the one before the LF. */
+    private int nextLineSlowly(int limit, String what) throws IOException {
         int scanned = pos;
         while (true) {
             for (int i = scanned; i < lim; i++) {
