@@ -5,7 +5,7 @@
 #
 #   benchmarks/run.sh            full run (5 runs after 4 warm-ups per measurement, under 10 minutes on 2 cores)
 #   benchmarks/run.sh --quick    2 runs, 1 warm-up: a smoke test of the harness (~4 minutes)
-#   options: --runs N --warmups N --wrk-seconds S --only a,b,c,d,e --clients dugong-connection,jdk,...
+#   options: --runs N --warmups N --wrk-seconds S --only a,b,c,d,e --clients dugong-connection,jdk,... --depths 1,128 --jfr DIR --jfr-settings F
 #            --readme (also refresh the table in ../README.md)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -160,9 +160,12 @@ public sealed interface Body {
         /** The only instance. */
         INSTANCE;
 
+        /** Made once: asked for on every request sent. */
+        private static final OptionalLong ZERO = OptionalLong.of(0);
+
         @Override
         public OptionalLong length() {
-            return OptionalLong.of(0);
+            return ZERO;
         }
     }
 

@@ -3,8 +3,8 @@ package io.dugong;
 import io.dugong.internal.ExchangeEvent;
 import io.dugong.internal.Transport;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One request on a connection and where its exchange stands: the state machine that the sender half
@@ -47,6 +47,19 @@ final class Exchange {
         LOST
     }
 
+    private static final VarHandle SENDING;
+    private static final VarHandle SETTLED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SENDING = lookup.findVarHandle(Exchange.class, "sending", Sending.class);
+            SETTLED = lookup.findVarHandle(Exchange.class, "settled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final String method;
     /** The caller's target (origin-form), also when the wire carries the absolute form for a proxy. */
     final String target;
@@ -55,9 +68,11 @@ final class Exchange {
     final Transport transport;
     /** Told when the request starts to leave and when it enters flight (a pipeline's attempt); may be null. */
     private final SendListener listener;
-    private final AtomicReference<Sending> sending;
+    /** How far the request got; updated through {@link #SENDING} (a field, not an AtomicReference: one object less per request). */
+    private volatile Sending sending = Sending.WRITING_BODY;
     private volatile Answer answer = Answer.AWAITED;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    /** Set once, through {@link #SETTLED}. */
+    private volatile boolean settled;
     /** System.nanoTime() when the request was last completely sent: the head timeout counts from here. */
     private volatile long sentNanos;
     /** Sender thread only: whether it has been handed to the reader half. */
@@ -74,7 +89,6 @@ final class Exchange {
         this.expect100 = expect100;
         this.transport = transport;
         this.listener = listener;
-        this.sending = new AtomicReference<>(Sending.WRITING_BODY);
     }
 
     /** An exchange about to be written on {@code transport}, which counts it from now (before its first byte). */
@@ -90,14 +104,19 @@ final class Exchange {
         return ex;
     }
 
+    /** True while a JFR recording times this exchange: the event's inputs are worth computing. */
+    boolean timed() {
+        return event != null;
+    }
+
     /** For the event: the request is written ({@code bytes} of it), with {@code depth} requests in flight. */
-    void written(long bytes, java.util.function.IntSupplier depth) {
+    void written(long bytes, int depth) {
         ExchangeEvent e = event;
-        if (e != null) e.written(bytes, depth.getAsInt()); // counting the requests in flight is not free
+        if (e != null) e.written(bytes, depth);
     }
 
     Sending sending() {
-        return sending.get();
+        return sending;
     }
 
     Answer answer() {
@@ -112,7 +131,7 @@ final class Exchange {
 
     /** The expect100 head is about to leave: the body waits. Once it is flushed, the caller puts it in flight. */
     void headSentAwaitingContinue() {
-        sending.set(Sending.AWAITING_CONTINUE);
+        sending = Sending.AWAITING_CONTINUE;
         sentNanos = System.nanoTime();
     }
 
@@ -133,7 +152,7 @@ final class Exchange {
      * @return true if the body may now be written; false if the reader already decided (100 or final status)
      */
     boolean skipContinue() {
-        return sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.WRITING_BODY);
+        return SENDING.compareAndSet(this, Sending.AWAITING_CONTINUE, Sending.WRITING_BODY);
     }
 
     /**
@@ -143,7 +162,7 @@ final class Exchange {
      */
     boolean sent() {
         sentNanos = System.nanoTime();
-        sending.set(Sending.SENT);
+        sending = Sending.SENT;
         settleIfDone();
         return enterFlight();
     }
@@ -156,7 +175,7 @@ final class Exchange {
      */
     boolean sendFailed() {
         sentNanos = System.nanoTime();
-        sending.set(Sending.SEND_FAILED);
+        sending = Sending.SEND_FAILED;
         settleIfDone();
         return enterFlight();
     }
@@ -180,7 +199,7 @@ final class Exchange {
      *         interim response to skip (the fallback already sent the body, or none was awaited)
      */
     boolean continueReceived() {
-        return sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.WRITING_BODY);
+        return SENDING.compareAndSet(this, Sending.AWAITING_CONTINUE, Sending.WRITING_BODY);
     }
 
     /**
@@ -195,8 +214,8 @@ final class Exchange {
         ExchangeEvent e = event;
         if (e != null) e.firstByte();
         answer = Answer.READING_BODY;
-        if (sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD)) return Sending.BODY_WITHHELD;
-        return sending.get();
+        if (SENDING.compareAndSet(this, Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD)) return Sending.BODY_WITHHELD;
+        return sending;
     }
 
     /** The response was read to its end, {@code bodyBytes} of body. */
@@ -221,13 +240,13 @@ final class Exchange {
             e.failed(cause);
         }
         answer = Answer.LOST;
-        sending.compareAndSet(Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD);
+        SENDING.compareAndSet(this, Sending.AWAITING_CONTINUE, Sending.BODY_WITHHELD);
         settleIfDone();
     }
 
     private void settleIfDone() {
-        if (sending.get().finished() && (answer == Answer.DONE || answer == Answer.LOST)
-                && settled.compareAndSet(false, true)) {
+        if (sending.finished() && (answer == Answer.DONE || answer == Answer.LOST)
+                && SETTLED.compareAndSet(this, false, true)) {
             transport.exchangeDone();
         }
     }

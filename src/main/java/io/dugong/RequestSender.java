@@ -28,15 +28,15 @@ final class RequestSender {
     private final ResponseReceiver receiver;
     private final Connector connector;
     private final String hostHeader;
+    /** The connector's origin and authority, made once: they are strings built on every call. */
+    private final String origin;
+    private final String authority;
     /** The request whose body is unfinished or waits for 100; null or finished when the half is free. */
     private Exchange current;
     /** Bytes still to write of a fixed-length body; -1 for a chunked one. */
     private long bodyRemaining;
     /** {@link SocketOutput#total()} when the current request's head started, to count its bytes. */
     private long startTotal;
-    /** The connector's origin and authority, made once rather than per request. */
-    private final String origin;
-    private final String authority;
 
     RequestSender(TransportSlot slot, ResponseReceiver receiver, Connector connector, String hostHeader) {
         this.slot = slot;
@@ -52,7 +52,7 @@ final class RequestSender {
         Objects.requireNonNull(request, "request");
         lock("sendRequest");
         try {
-            requireIdle("sendRequest(" + request + ")");
+            if (!idle()) throw notIdle("sendRequest(" + request + ")"); // the message is built only on failure
             Headers headers = request.headers(); // checked when the Request was built (RequestChecks)
             String method = request.method();
             Body body = request.body();
@@ -241,10 +241,9 @@ final class RequestSender {
         return ex == null || ex.sending().finished();
     }
 
-    private void requireIdle(String op) {
-        if (idle()) return;
+    private StateException notIdle(String op) {
         Exchange ex = current;
-        throw new StateException(op + ": " + (ex.sending() == Exchange.Sending.AWAITING_CONTINUE
+        return new StateException(op + ": " + (ex.sending() == Exchange.Sending.AWAITING_CONTINUE
                 ? ex + " is waiting for 100 Continue (readResponse first)"
                 : "the body of " + ex + " is not finished (write the rest, or finishBody())"));
     }
@@ -264,7 +263,8 @@ final class RequestSender {
         if (current == ex) current = null;
         boolean enters = ex.sent();
         // Timed before it is handed over: the reader may end the exchange (and its event) at once.
-        ex.written(ex.transport.output().total() - startTotal, () -> receiver.inFlightCount() + (enters ? 1 : 0));
+        // Only for a recording: counting the requests in flight walks the whole queue.
+        if (ex.timed()) ex.written(ex.transport.output().total() - startTotal, receiver.inFlightCount() + (enters ? 1 : 0));
         if (enters) receiver.enterFlight(ex);
     }
 

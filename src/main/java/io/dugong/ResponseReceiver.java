@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -26,13 +26,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * consumed, nor drops one whose response was not.
  */
 final class ResponseReceiver {
-    private static final int SCRATCH_SIZE = 16 * 1024;
     private static final int INITIAL_READ_ALL = 8 * 1024;
     private static final long MAX_PRESIZE = 16L * 1024 * 1024;
+    private static final OptionalLong ZERO = OptionalLong.of(0);
+    /** The largest array the JVM reliably allocates. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Requests in flight whose responses have not been read to the end, oldest first. */
-    private final ConcurrentLinkedDeque<Exchange> inFlight = new ConcurrentLinkedDeque<>();
+    // A queue, not a deque: added to at the tail by the sender, taken from the head by the reader (which
+    // alone removes), so the cheaper singly linked queue does; see remove().
+    private final ConcurrentLinkedQueue<Exchange> inFlight = new ConcurrentLinkedQueue<>();
     private final ResponseParser parser;
     private final Duration headTimeout;
     private final int maxInterimResponses;
@@ -50,6 +54,8 @@ final class ResponseReceiver {
     private String closeReason;
     private boolean closeAnnounced;
     private Transport lastRead;
+    /** The length of the last Content-Length response, shared by the next ones of that length. */
+    private OptionalLong lastLength;
     /** What the last final response head said about the server, for a pipeline's learning; see {@link ResponseFacts}. */
     private volatile ResponseFacts lastFacts;
 
@@ -81,7 +87,7 @@ final class ResponseReceiver {
             }
             failedBody = null;
             bodyFailure = null;
-            Exchange ex = inFlight.peekFirst();
+            Exchange ex = inFlight.peek();
             if (ex == null) {
                 Exchange pending = sender.pending();
                 throw new StateException("readResponse: no request is in flight"
@@ -143,7 +149,7 @@ final class ResponseReceiver {
             int status = h.status();
             if (status == 100 && ex.continueReceived()) {
                 in.unmark();
-                return head(ex, h, OptionalLong.of(0));
+                return head(ex, h, ZERO);
             }
             if (status == 101) {
                 throw new UnsupportedResponseException("101 Switching Protocols in answer to " + ex
@@ -163,7 +169,12 @@ final class ResponseReceiver {
             bodyBytes = 0;
             reading = ex;
             closeAnnounced = framing.announced();
-            lastFacts = new ResponseFacts(t, h.minorVersion(), framing.closeAfter() && framing.announced());
+            boolean announcedClose = framing.closeAfter() && framing.announced();
+            ResponseFacts facts = lastFacts;
+            if (facts == null || facts.connection() != t || facts.minorVersion() != h.minorVersion()
+                    || facts.closeAnnounced() != announcedClose) {
+                lastFacts = new ResponseFacts(t, h.minorVersion(), announcedClose); // a record: the same facts are shared
+            }
             closeAfterBody = true;
             if (requestWas == Exchange.Sending.BODY_WITHHELD) {
                 // A final status instead of 100: the server may still expect the body, so the connection
@@ -181,8 +192,8 @@ final class ResponseReceiver {
             }
             body = BodyDecoder.of(framing, in, parser);
             OptionalLong length = switch (framing.kind()) {
-                case NONE -> OptionalLong.of(0);
-                case FIXED -> OptionalLong.of(framing.length());
+                case NONE -> ZERO;
+                case FIXED -> lengthOf(framing.length());
                 default -> OptionalLong.empty();
             };
             ResponseHead head = head(ex, h, length);
@@ -191,6 +202,13 @@ final class ResponseReceiver {
             if (body.isComplete()) endOfBody();
             return head;
         }
+    }
+
+    /** {@code OptionalLong.of(n)}, shared with the previous response when it had the same length (mostly it does). */
+    private OptionalLong lengthOf(long n) {
+        OptionalLong l = lastLength;
+        if (l == null || l.getAsLong() != n) lastLength = l = OptionalLong.of(n);
+        return l;
     }
 
     private static ResponseHead head(Exchange ex, ResponseParser.Head h, OptionalLong length) {
@@ -214,19 +232,50 @@ final class ResponseReceiver {
         try {
             if (body == null) return new byte[0];
             long known = body.remainingLength();
-            // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
-            byte[] buf = new byte[(int) (known >= 0 ? Math.min(known, MAX_PRESIZE) : INITIAL_READ_ALL)];
-            int count = 0;
-            while (body != null) { // null once the body is complete, often right after its last byte
-                if (count == buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, 1024));
-                int n = readBody(buf, count, buf.length - count);
-                if (n < 0) break;
-                count += n;
+            if (known >= 0) {
+                // Trust Content-Length for sizing only up to a bound, so a lying header cannot exhaust the heap.
+                byte[] buf = new byte[(int) Math.min(known, MAX_PRESIZE)];
+                int count = 0;
+                while (body != null) { // null once the body is complete, often right after its last byte
+                    if (count == buf.length) buf = Arrays.copyOf(buf, grown(count, INITIAL_READ_ALL));
+                    int n = readBody(buf, count, buf.length - count);
+                    if (n < 0) break;
+                    count += n;
+                }
+                return count == buf.length ? buf : Arrays.copyOf(buf, count);
             }
-            return count == buf.length ? buf : Arrays.copyOf(buf, count);
+            return readAllUnframed();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Reads a body of unknown length (chunked, or until close). The array grows to fit each chunk as
+     * its size becomes known, so a large chunk is read straight into it (no intermediate copy), and a
+     * body of one chunk needs no final trimming copy.
+     */
+    private byte[] readAllUnframed() throws IOException {
+        byte[] buf = new byte[0];
+        int count = 0;
+        while (body != null) {
+            if (count == buf.length) {
+                // A read of 0 moves over the next chunk-size line, telling how much is coming (or ending the body).
+                if (readBody(buf, count, 0) < 0 || body == null) break;
+                long ahead = body.knownAhead();
+                buf = Arrays.copyOf(buf, grown(count, ahead > 0 ? Math.min(ahead, MAX_PRESIZE) : INITIAL_READ_ALL));
+            }
+            int n = readBody(buf, count, buf.length - count);
+            if (n < 0) break;
+            count += n;
+        }
+        return count == buf.length ? buf : Arrays.copyOf(buf, count);
+    }
+
+    /** A new array length for {@code count} bytes and at least {@code more}: grows geometrically, so many small chunks cost linear copying. */
+    private static int grown(int count, long more) {
+        if (count >= MAX_ARRAY) throw new OutOfMemoryError("a response body of more than " + MAX_ARRAY + " bytes does not fit in an array");
+        return (int) Math.min(MAX_ARRAY, count + Math.max(more, Math.min(count, MAX_PRESIZE)));
     }
 
     /** See {@link HttpConnection#discard()}. */
@@ -303,15 +352,18 @@ final class ResponseReceiver {
         return !inFlight.isEmpty();
     }
 
-    /** Reads and drops the rest of the current body; the one loop that skips a body. */
+    /**
+     * Drops the rest of the current body; the one loop that skips a body. Bytes already buffered are
+     * stepped over, and further ones read into the connection's own buffer and dropped: none is copied.
+     */
     private long drain() throws IOException {
         if (body == null) return 0;
         long skipped = 0;
-        byte[] scratch = new byte[SCRATCH_SIZE];
-        for (int n; (n = readBody(scratch, 0, scratch.length)) >= 0; ) skipped += n;
+        for (int n; (n = readBody(null, 0, Integer.MAX_VALUE)) >= 0; ) skipped += n;
         return skipped;
     }
 
+    /** Reads body bytes into {@code b}, or skips them if {@code b} is null; every failure is handled here. */
     private int readBody(byte[] b, int off, int len) throws IOException {
         BodyDecoder d = body;
         if (d == null) {
@@ -328,7 +380,7 @@ final class ResponseReceiver {
                 // disconnect() (or a failure elsewhere) ended the connection: buffered bytes are not served.
                 throw new ConnectionClosedException("the body of the response to " + ex + " cannot be read: " + dead);
             }
-            n = d.read(b, off, len);
+            n = b == null ? d.skip(len) : d.read(b, off, len);
         } catch (IOException | RuntimeException e) {
             // Mid-body, a timeout or an error leaves the connection out of step: nothing behind can be read.
             body = null;
@@ -350,7 +402,11 @@ final class ResponseReceiver {
         Transport t = ex.transport;
         body = null;
         reading = null;
-        inFlight.remove(ex);
+        remove(ex);
+        // Idle once this exchange settles: the read buffer goes back to the shared pool until the next
+        // response. Done before it settles, so that a sender finding the connection idle (and probing it
+        // with a buffer of its own) comes after this in happens-before order.
+        if (t.outstanding() <= 1) t.input().releaseIfIdle();
         if (closeAfterBody && closeAnnounced) {
             t.closeAsAnnounced("the server announced it would close the connection after answering " + ex);
         } else if (closeAfterBody) {
@@ -375,7 +431,7 @@ final class ResponseReceiver {
     void abandon(SendListener owner, String reason) {
         lock("abandon");
         try {
-            Exchange ex = body != null ? reading : inFlight.peekFirst();
+            Exchange ex = body != null ? reading : inFlight.peek();
             if (ex == null || !ex.ownedBy(owner)) return;
             body = null;
             reading = null;
@@ -388,8 +444,17 @@ final class ResponseReceiver {
 
     /** {@code ex} will get no response, because of {@code cause}. */
     private void lose(Exchange ex, Throwable cause) {
-        inFlight.remove(ex);
+        remove(ex);
         ex.lost(cause);
+    }
+
+    /**
+     * Takes {@code ex} out of the queue: mostly it is the head (responses come in order), and only the
+     * reader half removes, so the head seen is the head polled.
+     */
+    private void remove(Exchange ex) {
+        if (inFlight.peek() == ex) inFlight.poll();
+        else inFlight.remove(ex);
     }
 
     /** Every transport a request in flight (or the last response) used, for closing them all. */

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dugong.testing.ScriptedServer;
@@ -174,6 +175,87 @@ class BufferSizeTest {
     }
 
     // ------------------------------------------------------------------------------------------
+    // Bodies around the default buffer size: discard steps over them without copying, readAll reads
+    // them straight into the result; either way the next response must start exactly after them.
+
+    static Stream<Integer> sizesAroundTheDefaultBuffer() {
+        int b = HttpConnection.DEFAULT_READ_BUFFER_SIZE;
+        return Stream.of(0, 1, b - 1, b, b + 1, 2 * b - 1, 2 * b + 1, 4 * b + 7);
+    }
+
+    @ParameterizedTest(name = "{0} bytes")
+    @MethodSource("sizesAroundTheDefaultBuffer")
+    void discardLeavesTheConnectionInStepWithEveryFraming(int length) throws IOException {
+        byte[] fixed = randomBytes(length, 51);
+        byte[] chunkedOne = randomBytes(length, 52);
+        byte[] chunkedMany = randomBytes(length, 53);
+        byte[] untilClose = randomBytes(length, 54);
+        byte[] marker = randomBytes(100, 55);
+        try (ScriptedServer server = answering(6, concat(identity(fixed), identity(marker),
+                oneChunk(chunkedOne), identity(marker), chunked(chunkedMany, 56),
+                "HTTP/1.0 200 OK\r\n\r\n".getBytes(ISO_8859_1), untilClose));
+             HttpConnection conn = connect(server, new BufferSize(0))) {
+            sendGets(conn, 6);
+
+            conn.readResponse();
+            assertEquals(length, conn.discard());
+            assertEquals("/1", conn.readResponse().target());
+            assertArrayEquals(marker, conn.readAll());
+            conn.readResponse();
+            assertEquals(length, conn.discard());
+            assertEquals("/3", conn.readResponse().target());
+            assertArrayEquals(marker, conn.readAll());
+            conn.readResponse();
+            assertEquals(length, conn.discard());
+            assertEquals("/5", conn.readResponse().target());
+            assertEquals(length, conn.discard());
+
+            assertFalse(conn.responsePending());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bytes")
+    @MethodSource("sizesAroundTheDefaultBuffer")
+    void readAllReadsWholeBodiesOfEveryFraming(int length) throws IOException {
+        byte[] fixed = randomBytes(length, 61);
+        byte[] chunkedOne = randomBytes(length, 62);
+        byte[] chunkedMany = randomBytes(length, 63);
+        byte[] untilClose = randomBytes(length, 64);
+        try (ScriptedServer server = answering(4, concat(identity(fixed), oneChunk(chunkedOne), chunked(chunkedMany, 65),
+                "HTTP/1.0 200 OK\r\n\r\n".getBytes(ISO_8859_1), untilClose));
+             HttpConnection conn = connect(server, new BufferSize(0))) {
+            sendGets(conn, 4);
+
+            conn.readResponse();
+            assertArrayEquals(fixed, conn.readAll());
+            conn.readResponse();
+            assertArrayEquals(chunkedOne, conn.readAll());
+            conn.readResponse();
+            assertArrayEquals(chunkedMany, conn.readAll());
+            conn.readResponse();
+            assertArrayEquals(untilClose, conn.readAll());
+
+            assertFalse(conn.responsePending());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bytes")
+    @MethodSource("sizesAroundTheDefaultBuffer")
+    void discardOfATruncatedBodyFailsAndTheBodyStaysFailed(int length) throws IOException {
+        byte[] body = randomBytes(length, 71);
+        try (ScriptedServer server = answering(1, concat(
+                ("HTTP/1.1 200 OK\r\nContent-Length: " + (length + 1) + "\r\n\r\n").getBytes(ISO_8859_1), body));
+             HttpConnection conn = connect(server, new BufferSize(0))) {
+            sendGets(conn, 1);
+            conn.readResponse();
+
+            assertThrows(ConnectionClosedException.class, conn::discard);
+            assertThrows(ConnectionClosedException.class, () -> conn.read(new byte[1], 0, 1));
+            assertFalse(conn.responsePending());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Helpers
 
     private static HttpConnection connect(ScriptedServer server, BufferSize size) {
@@ -210,6 +292,13 @@ class BufferSizeTest {
 
     private static byte[] identity(byte[] body) {
         return concat(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(ISO_8859_1), body);
+    }
+
+    /** A chunked response with the whole body in one chunk (none if it is empty). */
+    private static byte[] oneChunk(byte[] body) {
+        String size = body.length == 0 ? "" : Integer.toHexString(body.length) + "\r\n";
+        return concat(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size).getBytes(ISO_8859_1), body,
+                ((body.length == 0 ? "" : "\r\n") + "0\r\n\r\n").getBytes(ISO_8859_1));
     }
 
     /** A chunked response whose chunking and trailers are chosen by {@code seed}. */

@@ -5,6 +5,7 @@ import io.dugong.ConnectionTimedOutException;
 import io.dugong.InvalidResponseException;
 
 import java.io.IOException;
+import java.util.Objects;
 
 /**
  * Reads one response body off a {@link SocketInput}, as framed by {@link ResponseParser#framing}:
@@ -33,11 +34,32 @@ public abstract sealed class BodyDecoder {
     }
 
     /**
-     * Reads up to {@code len} body bytes.
+     * Reads up to {@code len} body bytes. A read of 0 bytes still moves over the framing that comes
+     * before the next body byte (a chunk-size line), so it may block, and it may complete the body.
      *
      * @return the count read (at least 1 if {@code len > 0}), or -1 at the end of the body
      */
-    public abstract int read(byte[] b, int off, int len) throws IOException;
+    public final int read(byte[] b, int off, int len) throws IOException {
+        return transfer(Objects.requireNonNull(b, "b"), off, len);
+    }
+
+    /**
+     * Skips up to {@code max} body bytes, like {@link #read} but without copying them: they are
+     * dropped from the input's own buffer.
+     *
+     * @return the count skipped (at least 1 if {@code max > 0}), or -1 at the end of the body
+     */
+    public final int skip(int max) throws IOException {
+        return transfer(null, 0, max);
+    }
+
+    /** {@link #read} into {@code b}, or {@link #skip} if {@code b} is null. */
+    abstract int transfer(byte[] b, int off, int len) throws IOException;
+
+    /** Reads into {@code b}, or skips if it is null: the one place the two differ. */
+    final int take(byte[] b, int off, int len) throws IOException {
+        return b == null ? in.skip(len) : in.read(b, off, len);
+    }
 
     /** True once the whole body, including any framing after it, has been consumed. */
     public abstract boolean isComplete();
@@ -45,6 +67,14 @@ public abstract sealed class BodyDecoder {
     /** Body bytes still to come if known (Content-Length framing), else -1. */
     public long remainingLength() {
         return -1;
+    }
+
+    /**
+     * Body bytes that will certainly come before any more framing: the rest of a Content-Length body
+     * or of the current chunk; 0 if not known yet.
+     */
+    public long knownAhead() {
+        return 0;
     }
 
     /** A body of exactly {@code length} bytes (Content-Length, or 0 for bodiless responses). */
@@ -59,10 +89,10 @@ public abstract sealed class BodyDecoder {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        int transfer(byte[] b, int off, int len) throws IOException {
             if (remaining == 0) return -1;
             if (len == 0) return 0;
-            int n = in.read(b, off, (int) Math.min(len, remaining));
+            int n = take(b, off, (int) Math.min(len, remaining));
             if (n < 0) {
                 throw new ConnectionClosedException("the connection closed after " + (length - remaining) + " of the "
                         + length + " body bytes announced by Content-Length");
@@ -78,6 +108,11 @@ public abstract sealed class BodyDecoder {
 
         @Override
         public long remainingLength() {
+            return remaining;
+        }
+
+        @Override
+        public long knownAhead() {
             return remaining;
         }
     }
@@ -104,14 +139,14 @@ public abstract sealed class BodyDecoder {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        int transfer(byte[] b, int off, int len) throws IOException {
             if (deferred != null) throw deferred;
             while (state != State.DATA) {
                 if (state == State.DONE) return -1;
                 step(false);
             }
             if (len == 0) return 0;
-            int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
+            int n = take(b, off, (int) Math.min(len, chunkRemaining));
             if (n < 0) {
                 throw new ConnectionClosedException("the connection closed inside a chunk, after " + consumed
                         + " body bytes with " + chunkRemaining + " of the chunk still to come");
@@ -188,6 +223,11 @@ public abstract sealed class BodyDecoder {
         public boolean isComplete() {
             return state == State.DONE;
         }
+
+        @Override
+        public long knownAhead() {
+            return state == State.DATA ? chunkRemaining : 0;
+        }
     }
 
     /** A body delimited by the server closing the connection (RFC 9112 §6.3 rule 8). */
@@ -199,10 +239,10 @@ public abstract sealed class BodyDecoder {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        int transfer(byte[] b, int off, int len) throws IOException {
             if (done) return -1;
             if (len == 0) return 0;
-            int n = in.read(b, off, len);
+            int n = take(b, off, len);
             if (n < 0) {
                 done = true;
                 return -1;

@@ -33,6 +33,29 @@ public final class ResponseParser {
     private final int headerBlockLimit;
     private final int maxHeaderFields;
 
+    /** The largest header block whose lines are remembered for the next head. */
+    private static final int MAX_REMEMBERED_BLOCK = 4 * 1024;
+
+    // One parser serves one connection's reader half, one head at a time. Consecutive responses on a
+    // connection mostly repeat their field lines byte for byte (Server, Content-Type, ETag, ...): the
+    // lines and strings of the previous header block are kept by position, and a line equal to its
+    // predecessor is neither parsed nor checked again, and costs no new strings. Strings are
+    // immutable, so sharing them between heads is safe.
+    /** Names and values of the previous header block, by position. */
+    private String[] cached = new String[0];
+    /** Field lines of the previous header block, back to back without terminators; valid up to {@link #cachedLines}. */
+    private byte[] cachedBlock = new byte[0];
+    /** Where each line of {@link #cachedBlock} ends. */
+    private int[] cachedEnds = new int[0];
+    private int cachedLines;
+    /** Where the block being read is gathered, to become {@link #cachedBlock} (the two are swapped). */
+    private byte[] nextBlock = new byte[0];
+    private int[] nextEnds = new int[0];
+    /** The reason phrase of the previous status line. */
+    private String cachedReason = "";
+    /** Where a header block is gathered before it is copied out at its exact size. */
+    private String[] scratch;
+
     /**
      * @param statusLineLimit  the longest status line (and chunk-size line) accepted
      * @param headerBlockLimit the largest header block (and trailer block) accepted
@@ -90,10 +113,58 @@ public final class ResponseParser {
      * @return the head, or null if the stream ended cleanly before its first byte
      */
     public Head readHead(SocketInput in) throws IOException {
-        String statusLine = in.readLine(statusLineLimit, "status line");
-        if (statusLine == null) return null;
-        Head head = parseStatusLine(statusLine);
-        return new Head(head.minorVersion(), head.status(), head.reason(), readFields(in, "header block"));
+        int len = in.nextLine(statusLineLimit, "status line");
+        if (len < 0) return null;
+        byte[] b = in.buffer();
+        int s = in.lineStart();
+        int minor;
+        int status;
+        String reason;
+        // The common shape, straight from the buffer: "HTTP/1.x DDD" [SP reason]. Anything else (or
+        // anything invalid) goes to parseStatusLine, which accepts or rejects it with its own message.
+        if (len >= 12 && b[s] == 'H' && b[s + 1] == 'T' && b[s + 2] == 'T' && b[s + 3] == 'P' && b[s + 4] == '/'
+                && b[s + 5] == '1' && b[s + 6] == '.' && isDigit(b[s + 7]) && b[s + 8] == ' '
+                && isDigit(b[s + 9]) && isDigit(b[s + 10]) && isDigit(b[s + 11]) && (len == 12 || b[s + 12] == ' ')
+                && (status = (b[s + 9] - '0') * 100 + (b[s + 10] - '0') * 10 + (b[s + 11] - '0')) >= 100 && status <= 599
+                && (len <= 13 || validReason(b, s + 13, s + len))) {
+            minor = b[s + 7] - '0';
+            if (len <= 13) {
+                reason = "";
+            } else if (same(cachedReason, b, s + 13, s + len)) {
+                reason = cachedReason;
+            } else {
+                reason = new String(b, s + 13, len - 13, StandardCharsets.ISO_8859_1);
+                cachedReason = reason;
+            }
+        } else {
+            Head head = parseStatusLine(new String(b, s, len, StandardCharsets.ISO_8859_1));
+            minor = head.minorVersion();
+            status = head.status();
+            reason = head.reason();
+        }
+        return new Head(minor, status, reason, readFields(in, "header block", true));
+    }
+
+    private static boolean validReason(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+        }
+        return true;
+    }
+
+    /** True if {@code s} holds exactly the ISO-8859-1 bytes {@code b[from, to)}. */
+    private static boolean same(String s, byte[] b, int from, int to) {
+        int n = to - from;
+        if (s == null || s.length() != n) return false;
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) != (char) (b[from + i] & 0xff)) return false;
+        }
+        return true;
+    }
+
+    private static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
     }
 
     /** Parses {@code HTTP/1.x SP 3DIGIT [SP reason]} (RFC 9112 §4; a missing reason is tolerated). */
@@ -143,7 +214,22 @@ public final class ResponseParser {
      * @throws InvalidResponseException if a line is malformed, or the block exceeds the byte or field limit
      */
     public String[] readFields(SocketInput in, String what) throws IOException {
-        String[] fields = new String[32];
+        return readFields(in, what, false);
+    }
+
+    /**
+     * {@link #readFields(SocketInput, String)}, reusing (and then remembering) the strings of the
+     * previous block when {@code reuse} is set: for response heads, not trailers. A field line whose
+     * bytes are those of the line at the same position in the previous block parses to the same name
+     * and value, so it is not parsed again; blocks with a folded line are not remembered (a folded
+     * value is longer than its first line says).
+     */
+    private String[] readFields(SocketInput in, String what, boolean reuse) throws IOException {
+        String[] fields = scratch != null ? scratch : new String[32];
+        scratch = null; // taken: a failure part-way leaves no half-filled array behind for the next head
+        int previousLines = reuse ? cachedLines : 0;
+        boolean remember = reuse;
+        int linesLength = 0;
         int count = 0;
         int used = 0;
         while (true) {
@@ -153,7 +239,12 @@ public final class ResponseParser {
             if (used > headerBlockLimit) {
                 throw new InvalidResponseException("the " + what + " is larger than the limit of " + headerBlockLimit + " bytes");
             }
-            if (len == 0) return Arrays.copyOf(fields, count);
+            if (len == 0) {
+                String[] out = Arrays.copyOf(fields, count);
+                scratch = fields;
+                if (reuse) remember(out, count, remember);
+                return out;
+            }
             byte[] b = in.buffer();
             int start = in.lineStart();
             int end = start + len;
@@ -167,22 +258,61 @@ public final class ResponseParser {
                 }
                 String more = value(b, start, end, what);
                 fields[count - 1] = more.isEmpty() ? fields[count - 1] : fields[count - 1] + " " + more;
+                remember = false;
                 continue;
             }
-            int colon = start;
-            while (colon < end && b[colon] != ':') {
-                // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
-                if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid field name in the " + what, b, start, end);
-                colon++;
-            }
-            if (colon == start || colon == end) throw invalidLine("malformed field line in the " + what, b, start, end);
             if (count / 2 == maxHeaderFields) {
                 throw new InvalidResponseException("the " + what + " has more than the limit of " + maxHeaderFields + " fields");
             }
             if (count + 2 > fields.length) fields = Arrays.copyOf(fields, fields.length * 2);
-            fields[count++] = HeaderNames.of(b, start, colon);
-            fields[count++] = value(b, colon + 1, end, what);
+            int line = count / 2;
+            int from = line == 0 || line > previousLines ? 0 : cachedEnds[line - 1];
+            if (line < previousLines && cachedEnds[line] - from == len
+                    && Arrays.equals(b, start, end, cachedBlock, from, from + len)) {
+                fields[count] = cached[count];
+                fields[count + 1] = cached[count + 1];
+            } else {
+                int colon = start;
+                while (colon < end && b[colon] != ':') {
+                    // Any non-token byte, including whitespace before the colon (RFC 9112 §5.1), is rejected.
+                    if (!HttpSyntax.isTokenChar(b[colon])) throw invalidLine("invalid field name in the " + what, b, start, end);
+                    colon++;
+                }
+                if (colon == start || colon == end) throw invalidLine("malformed field line in the " + what, b, start, end);
+                fields[count] = HeaderNames.of(b, start, colon);
+                fields[count + 1] = value(b, colon + 1, end, what);
+            }
+            count += 2;
+            if (remember) {
+                // Kept apart from cachedBlock, which the lines after this one are still compared with.
+                if (linesLength + len > MAX_REMEMBERED_BLOCK) {
+                    remember = false;
+                } else {
+                    if (nextBlock.length < linesLength + len) nextBlock = Arrays.copyOf(nextBlock, Math.max(256, 2 * (linesLength + len)));
+                    if (nextEnds.length <= line) nextEnds = Arrays.copyOf(nextEnds, Math.max(16, 2 * (line + 1)));
+                    System.arraycopy(b, start, nextBlock, linesLength, len);
+                    linesLength += len;
+                    nextEnds[line] = linesLength;
+                }
+            }
         }
+    }
+
+    /** Makes the block just read (its strings in {@code fields}, its lines in nextBlock) the one the next head is compared with. */
+    private void remember(String[] fields, int count, boolean ok) {
+        if (!ok) {
+            cachedLines = 0;
+            return;
+        }
+        if (cached.length < count) cached = new String[Math.max(count, 16)];
+        System.arraycopy(fields, 0, cached, 0, count);
+        byte[] block = cachedBlock;
+        cachedBlock = nextBlock;
+        nextBlock = block;
+        int[] ends = cachedEnds;
+        cachedEnds = nextEnds;
+        nextEnds = ends;
+        cachedLines = count / 2;
     }
 
     /**
@@ -224,17 +354,35 @@ public final class ResponseParser {
         String[] f = head.fields();
         for (int i = 0; i < f.length; i += 2) {
             String name = f[i];
-            if (name.equalsIgnoreCase("Connection")) {
-                for (String token : elements(f[i + 1])) {
+            // The length first: most fields are none of the three, and this tells them apart without a call.
+            int nameLength = name.length();
+            if (nameLength == 10 && name.equalsIgnoreCase("Connection")) {
+                String value = f[i + 1];
+                if (value.indexOf(',') < 0) { // one token, the usual case: no list to make
+                    String token = trimOws(value);
+                    if (token.equalsIgnoreCase("close")) close = true;
+                    else if (token.equalsIgnoreCase("keep-alive")) keepAlive = true;
+                    continue;
+                }
+                for (String token : elements(value)) {
                     if (token.equalsIgnoreCase("close")) close = true;
                     else if (token.equalsIgnoreCase("keep-alive")) keepAlive = true;
                 }
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+            } else if (nameLength == 17 && name.equalsIgnoreCase("Transfer-Encoding")) {
                 if (codings == null) codings = new ArrayList<>(1);
                 codings.addAll(elements(f[i + 1]));
-            } else if (name.equalsIgnoreCase("Content-Length")) {
+            } else if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
                 hasLength = true;
-                List<String> values = elements(f[i + 1]);
+                String value = f[i + 1];
+                if (value.indexOf(',') < 0 && !trimOws(value).isEmpty()) { // one value, the usual case
+                    long n = parseContentLength(trimOws(value));
+                    if (length >= 0 && n != length) {
+                        throw new InvalidResponseException("conflicting Content-Length values " + length + " and " + n);
+                    }
+                    length = n;
+                    continue;
+                }
+                List<String> values = elements(value);
                 if (values.isEmpty()) throw new InvalidResponseException("empty Content-Length");
                 for (String v : values) {
                     long n = parseContentLength(v);

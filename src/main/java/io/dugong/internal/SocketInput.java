@@ -5,6 +5,9 @@ import io.dugong.InvalidResponseException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -16,13 +19,26 @@ import java.util.Arrays;
  * nothing, and the caller may simply try again. The buffer grows past its configured size only while a
  * head or line does not fit (bounded by the parser's limits) and shrinks back afterwards.
  *
+ * <p>The buffer is taken lazily and, for the default size, given back to {@link BufferPool#READ} when
+ * the connection goes idle ({@link #releaseIfIdle()}): an open idle connection holds no read buffer.
+ *
  * <p>Errors from the socket are translated by {@link Transport}; this class only adds protocol errors.
  */
 public final class SocketInput {
+    private static final byte[] NONE = new byte[0];
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+    private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
+
     private final InputStream in;
     private final Transport transport;
     private final int bufferSize;
-    private byte[] buf;
+    /** The shared pool for buffers of {@link #bufferSize}, or null if that size is not pooled. */
+    private final BufferPool pool;
+    /** The read buffer; {@link #NONE} while none is held (released, or not needed yet). */
+    private byte[] buf = NONE;
     private int pos;
     private int lim;
     private int mark = -1;
@@ -33,7 +49,32 @@ public final class SocketInput {
         this.in = in;
         this.transport = transport;
         this.bufferSize = bufferSize;
-        this.buf = new byte[bufferSize];
+        this.pool = bufferSize == BufferPool.READ.size() ? BufferPool.READ : null;
+    }
+
+    private byte[] newBuffer() {
+        return pool != null ? pool.take() : new byte[bufferSize];
+    }
+
+    /**
+     * Gives the buffer back to the pool if nothing is buffered and no mark is set: for when the reader
+     * has consumed everything it was sent. The next read takes a buffer again. A buffer of a size that
+     * is not pooled is kept (dropping it would cost an allocation per response at depth 1).
+     *
+     * @return true if no buffer is held afterwards
+     */
+    public boolean releaseIfIdle() {
+        if (pos != lim || mark >= 0 || pool == null) return buf == NONE;
+        byte[] b = buf;
+        buf = NONE; // never touched again here: the pool may hand it to another connection at once
+        pos = lim = 0;
+        pool.give(b);
+        return true;
+    }
+
+    /** True while this input holds a read buffer (for tests). */
+    boolean holdsBuffer() {
+        return buf != NONE;
     }
 
     /** Bytes buffered and not yet consumed. */
@@ -55,7 +96,7 @@ public final class SocketInput {
     public void unmark() {
         mark = -1;
         if (buf.length > bufferSize && lim - pos <= bufferSize) {
-            byte[] small = new byte[bufferSize];
+            byte[] small = newBuffer();
             System.arraycopy(buf, pos, small, 0, lim - pos);
             lim -= pos;
             pos = 0;
@@ -70,6 +111,10 @@ public final class SocketInput {
      */
     private int fill() throws IOException {
         if (eof) return -1;
+        if (buf == NONE) {
+            buf = newBuffer();
+            pos = lim = 0;
+        }
         int keep = mark >= 0 ? mark : pos;
         if (lim == buf.length) {
             if (keep > 0) {
@@ -99,13 +144,16 @@ public final class SocketInput {
     public int probe(int millis) throws IOException {
         if (eof) return -1;
         if (pos == lim && mark < 0) pos = lim = 0;
+        if (buf == NONE) buf = newBuffer();
         if (lim == buf.length) return 0; // full: the caller sees buffered bytes anyway
         int n = transport.socketProbe(in, buf, lim, buf.length - lim, millis);
         if (n < 0) {
             eof = true;
+            releaseIfIdle();
             return -1;
         }
         lim += n;
+        if (n == 0) releaseIfIdle(); // still idle: hold no buffer
         return n;
     }
 
@@ -133,6 +181,53 @@ public final class SocketInput {
      * @return the line's length without its terminator, or -1 if the stream ended before its first byte
      */
     public int nextLine(int limit, String what) throws IOException {
+        int scanned = pos;
+        while (true) {
+            int i = scanned;
+            // Eight bytes at a time up to the first CR or LF (SWAR: a byte equal to the one looked for
+            // becomes zero after the XOR, and the subtraction borrows into its high bit).
+            while (i + 8 <= lim) {
+                long w = (long) LONGS.get(buf, i);
+                long lf = w ^ LFS;
+                long cr = w ^ CRS;
+                if (hasZeroByte(lf, cr)) break;
+                i += 8;
+            }
+            for (; i < lim; i++) {
+                byte c = buf[i];
+                if (c == '\n') return endLine(i, i, limit, what);
+                if (c == '\r') {
+                    if (i + 1 == lim) break; // the LF may come with the next read
+                    if (buf[i + 1] == '\n') return endLine(i + 1, i, limit, what);
+                    return nextLineSlowly(limit, what); // a bare CR: the byte-wise reader decides how it fails
+                }
+            }
+            if (lim - pos >= limit) throw tooLong(what, limit);
+            int consumedBefore = pos;
+            scanned = i;
+            if (fill() < 0) {
+                if (lim == pos) return -1;
+                throw new ConnectionClosedException("connection closed in the middle of the " + what + " after "
+                        + (lim - pos) + " bytes");
+            }
+            scanned -= consumedBefore - pos; // fill() may have moved the data to the front
+        }
+    }
+
+    private static boolean hasZeroByte(long a, long b) {
+        return (((a - ONES) & ~a & HIGHS) | ((b - ONES) & ~b & HIGHS)) != 0;
+    }
+
+    /** Consumes the line whose LF is at {@code lf} and whose content ends at {@code end}. */
+    private int endLine(int lf, int end, int limit, String what) throws InvalidResponseException {
+        if (lf + 1 - pos > limit) throw tooLong(what, limit);
+        lineStart = pos;
+        pos = lf + 1;
+        return end - lineStart;
+    }
+
+    /** {@link #nextLine}, one byte at a time: for lines with a CR other than the one before the LF. */
+    private int nextLineSlowly(int limit, String what) throws IOException {
         int scanned = pos;
         while (true) {
             for (int i = scanned; i < lim; i++) {
@@ -209,7 +304,7 @@ public final class SocketInput {
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         if (pos == lim) {
-            if (mark < 0 && len >= buf.length && !eof) {
+            if (mark < 0 && len >= bufferSize && !eof) {
                 int n = transport.socketRead(in, b, off, len);
                 if (n < 0) eof = true;
                 return n;
@@ -219,6 +314,23 @@ public final class SocketInput {
         }
         int n = Math.min(len, lim - pos);
         System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /**
+     * Skips up to {@code len} bytes without copying them anywhere: buffered bytes first, else one
+     * socket read into this input's own buffer, whose bytes are then dropped.
+     *
+     * @return the number of bytes skipped (at least 1 if {@code len > 0}), or -1 at end of stream
+     */
+    public int skip(long len) throws IOException {
+        if (len <= 0) return 0;
+        if (pos == lim) {
+            if (mark < 0) pos = lim = 0;
+            if (fill() < 0) return -1;
+        }
+        int n = (int) Math.min(len, lim - pos);
         pos += n;
         return n;
     }

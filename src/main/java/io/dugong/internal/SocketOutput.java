@@ -7,14 +7,18 @@ import java.util.Arrays;
 /**
  * Buffered writes to one socket. Request heads and small bodies are gathered here so that a request
  * usually leaves in a single {@code write} call; large bodies go straight to the socket.
+ *
+ * <p>The buffer is held only while bytes wait in it: once they are sent it goes back to
+ * {@link BufferPool#WRITE}, so an open connection with nothing to send holds none.
  */
 public final class SocketOutput {
-    private static final int INITIAL_SIZE = 8 * 1024;
     private static final int MAX_RETAINED = 64 * 1024;
+    private static final byte[] NONE = new byte[0];
 
     private final OutputStream out;
     private final Transport transport;
-    private byte[] buf = new byte[INITIAL_SIZE];
+    /** The write buffer; {@link #NONE} while none is held. */
+    private byte[] buf = NONE;
     private int count;
     /** Bytes handed to the socket so far (not counting those still buffered). */
     private long sent;
@@ -83,6 +87,12 @@ public final class SocketOutput {
     /** Drops anything buffered (after a failure, or when a request is abandoned before sending). */
     public void discardBuffered() {
         count = 0;
+        release();
+    }
+
+    /** True while a write buffer is held (for tests). */
+    boolean holdsBuffer() {
+        return buf != NONE;
     }
 
     private void flushBuffer() throws IOException {
@@ -91,12 +101,25 @@ public final class SocketOutput {
         count = 0; // whether or not the write succeeds, those bytes are no longer ours to resend
         sent += n;
         transport.socketWrite(out, buf, 0, n);
-        if (buf.length > MAX_RETAINED) buf = new byte[INITIAL_SIZE];
+        // Only after the write returned: the socket no longer reads from the array. A buffer grown by
+        // batching is kept while requests are in flight (more are likely to follow), not re-grown per batch.
+        if (buf.length == BufferPool.WRITE.size() || buf.length > MAX_RETAINED || transport.outstanding() <= 1) release();
+    }
+
+    /** Gives the empty buffer back to the pool (a grown one is dropped); the next write takes one again. */
+    private void release() {
+        byte[] b = buf;
+        buf = NONE; // never touched again here: the pool may hand it to another connection at once
+        BufferPool.WRITE.give(b);
     }
 
     private void ensure(int more) {
         if (count + more > buf.length) {
-            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            if (buf == NONE && more <= BufferPool.WRITE.size()) {
+                buf = BufferPool.WRITE.take();
+                return;
+            }
+            buf = Arrays.copyOf(buf, Math.max(Math.max(buf.length * 2, BufferPool.WRITE.size()), count + more));
         }
     }
 }

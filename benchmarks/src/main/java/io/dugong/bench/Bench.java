@@ -36,6 +36,9 @@ public final class Bench {
         List<String> families = new ArrayList<>(Clients.FAMILIES);
         boolean readme = false;
         boolean quick = false;
+        String depths = null;
+        Path jfrDir = null;
+        String jfrSettings = "profile";
         List<String> argList = new ArrayList<>();
         for (String a : args) argList.addAll(Arrays.asList(a.trim().split("\\s+")));
         argList.removeIf(String::isEmpty);
@@ -48,8 +51,11 @@ public final class Bench {
                 case "--only" -> workloads = new LinkedHashSet<>(Arrays.asList(argList.get(++i).split(",")));
                 case "--clients" -> families = Arrays.asList(argList.get(++i).split(","));
                 case "--readme" -> readme = true;
+                case "--depths" -> depths = argList.get(++i);
+                case "--jfr" -> jfrDir = Path.of(argList.get(++i)).toAbsolutePath();
+                case "--jfr-settings" -> jfrSettings = argList.get(++i);
                 default -> throw new IllegalArgumentException("unknown argument " + argList.get(i)
-                        + "; use --quick, --runs N, --warmups N, --wrk-seconds S, --only a,b,c,d,e,f, --clients LIST, --readme");
+                        + "; use --quick, --runs N, --warmups N, --wrk-seconds S, --only a,b,c,d,e,f, --clients LIST, --depths 1,8,32,128, --jfr DIR, --jfr-settings NAME_OR_FILE, --readme");
             }
         }
         Path dir = Path.of(System.getProperty("bench.dir", ".")).toAbsolutePath().normalize();
@@ -79,10 +85,10 @@ public final class Bench {
             }
             String abcd = String.join(",", workloads.stream().filter(w -> !w.equals("e")).toList());
             for (String family : families) {
-                if (!abcd.isEmpty()) rows.addAll(child(family, abcd, runs, warmups, nginx, "1g"));
+                if (!abcd.isEmpty()) rows.addAll(child(family, abcd, runs, warmups, nginx, "1g", depths, jfrDir, jfrSettings));
             }
             if (workloads.contains("e")) {
-                for (String family : families) rows.addAll(child(family, "e", runs, warmups, nginx, "4g"));
+                for (String family : families) rows.addAll(child(family, "e", runs, warmups, nginx, "4g", depths, jfrDir, jfrSettings));
             }
         }
         double minutes = (System.nanoTime() - started) / 60e9;
@@ -115,13 +121,19 @@ public final class Bench {
         return row;
     }
 
-    private static List<Row> child(String family, String workloads, int runs, int warmups, Nginx nginx, String heap)
-            throws IOException, InterruptedException {
+    private static List<Row> child(String family, String workloads, int runs, int warmups, Nginx nginx, String heap,
+                                   String depths, Path jfrDir, String jfrSettings) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "--enable-preview", "-Xms1g", "-Xmx" + heap, "-Djava.awt.headless=true",
-                "-cp", System.getProperty("java.class.path"), Child.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-preview", "-Xms1g", "-Xmx" + heap, "-Djava.awt.headless=true"));
+        if (depths != null) cmd.add("-Dbench.depths=" + depths);   // a subset of the pipeline depths, for quicker comparisons
+        if (jfrDir != null) {   // a flight recording per child, for profiling (allocation and execution samples)
+            Files.createDirectories(jfrDir);
+            cmd.add("-XX:StartFlightRecording=settings=" + jfrSettings + ",filename="
+                    + jfrDir.resolve(family + "-" + workloads.replace(',', '_') + ".jfr"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(),
                 family, workloads, Integer.toString(runs), Integer.toString(warmups),
-                Integer.toString(nginx.port), Integer.toString(nginx.statusPort));
+                Integer.toString(nginx.port), Integer.toString(nginx.statusPort)));
         System.err.println("== " + family + " (" + workloads + ")");
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Row> rows = new ArrayList<>();

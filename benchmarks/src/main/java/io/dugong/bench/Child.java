@@ -86,11 +86,14 @@ final class Child {
         for (int depth : family.depths()) {
             double[] rps = new double[runs];
             double[] cpu = new double[runs];
+            double[] alloc = new double[runs];
             for (int r = -warmups; r < runs; r++) {
                 long[] before = serverStats();
                 long cpu0 = cpuNanos();
+                long alloc0 = allocatedBytes();
                 double seconds = family.oneConnection().run(depth, n, path, len);
                 long cpuUsed = cpuNanos() - cpu0;
+                long allocated = allocatedBytes() - alloc0;
                 long[] d = serverDelta(before);
                 if (d[1] != n) throw new IllegalStateException(family.oneConnectionLabel() + " depth " + depth
                         + ": nginx answered " + d[1] + " requests, expected " + n);
@@ -99,13 +102,16 @@ final class Child {
                 if (r >= 0) {
                     rps[r] = n / seconds;
                     cpu[r] = cpuUsed / 1e3 / n;
+                    alloc[r] = (double) allocated / n;
                 }
             }
-            Row row = new Row(workload, family.oneConnectionLabel(), depth, rps, Double.NaN, Double.NaN,
-                    Map.of(Row.CPU, String.format(java.util.Locale.ROOT, "%.2f", median(cpu))));
+            Map<String, String> extra = new LinkedHashMap<>();
+            extra.put(Row.CPU, String.format(java.util.Locale.ROOT, "%.2f", median(cpu)));
+            if (allocatedBytes() >= 0) extra.put(Row.ALLOC, String.format(java.util.Locale.ROOT, "%.0f", median(alloc)));
+            Row row = new Row(workload, family.oneConnectionLabel(), depth, rps, Double.NaN, Double.NaN, extra);
             System.out.println(row.line());
-            log(String.format("%s %s depth %d: median %.0f req/s, %s µs CPU/request", workload, family.oneConnectionLabel(),
-                    depth, row.median(), row.extra().get(Row.CPU)));
+            log(String.format("%s %s depth %d: median %.0f req/s, %s µs CPU/request, %s B allocated/request", workload,
+                    family.oneConnectionLabel(), depth, row.median(), extra.get(Row.CPU), extra.getOrDefault(Row.ALLOC, "?")));
         }
     }
 
@@ -297,6 +303,18 @@ final class Child {
     /** CPU time of this whole process (all threads, GC and JIT included), in nanoseconds. */
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * Heap bytes allocated so far by every thread of this process, terminated ones included (virtual
+     * threads allocate on their carriers, so they are counted), or -1 where the JVM cannot tell.
+     */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+            return t.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     private static void fullGc() {

@@ -145,10 +145,12 @@ final class Report {
         boolean large = workload.equals("b");
         StringBuilder md = new StringBuilder("## " + title + "\n\n");
         md.append("**CPU µs/req** is the client process's CPU time (all threads, GC and JIT included) per request,")
-                .append(" median of the runs; **× ceiling** divides it by the raw two-thread loop's at the same depth.\n\n");
+                .append(" median of the runs; **× ceiling** divides it by the raw two-thread loop's at the same depth.")
+                .append(" **B alloc/req** is the heap the client process allocated per request (all threads, the body")
+                .append(" array included), median of the runs.\n\n");
         md.append("| client | depth | req/s median | min | max |").append(large ? " MiB/s |" : "")
-                .append(" × wrk | × JDK | CPU µs/req | × ceiling |\n");
-        md.append("|---|---:|---:|---:|---:|").append(large ? "---:|" : "").append("---:|---:|---:|---:|\n");
+                .append(" × wrk | × JDK | CPU µs/req | × ceiling | B alloc/req |\n");
+        md.append("|---|---:|---:|---:|---:|").append(large ? "---:|" : "").append("---:|---:|---:|---:|---:|\n");
         for (Row r : rs) {
             md.append("| ").append(r.client()).append(" | ").append(r.depth()).append(" | ")
                     .append(fmt(r.median())).append(" | ").append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |");
@@ -157,7 +159,9 @@ final class Report {
             double ceiling = rs.stream().filter(x -> x.client().startsWith("raw loop") && x.depth() == r.depth())
                     .mapToDouble(Row::cpuUs).findFirst().orElse(Double.NaN);
             md.append(Double.isNaN(r.cpuUs()) ? " – |" : String.format(Locale.ROOT, " %.1f |", r.cpuUs()))
-                    .append(ratio(r.cpuUs(), ceiling)).append('\n');
+                    .append(ratio(r.cpuUs(), ceiling))
+                    .append(Double.isNaN(r.allocBytes()) ? " – |" : String.format(Locale.ROOT, " %.0f |", r.allocBytes()))
+                    .append('\n');
         }
         return md.append('\n').toString();
     }
@@ -179,7 +183,9 @@ final class Report {
                     .append(" | ").append(r.extra().getOrDefault("retried", "–")).append(" | ").append(fmt(r.median())).append(" | ").append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |")
                     .append(ratio(r.median(), wrk)).append(ratio(r.median(), jdk))
                     .append(Double.isNaN(r.cpuUs()) ? " – |" : String.format(Locale.ROOT, " %.1f |", r.cpuUs()))
-                    .append(ratio(r.cpuUs(), ceiling)).append('\n');
+                    .append(ratio(r.cpuUs(), ceiling))
+                    .append(Double.isNaN(r.allocBytes()) ? " – |" : String.format(Locale.ROOT, " %.0f |", r.allocBytes()))
+                    .append('\n');
         }
         return md.append('\n').toString();
     }

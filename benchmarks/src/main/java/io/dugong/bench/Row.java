@@ -20,6 +20,14 @@ record Row(String workload, String client, int depth, double[] rps, double p50us
     static final String PREFIX = "RESULT\t";
     /** The {@link #extra} key of the median client CPU time per request, in microseconds. */
     static final String CPU = "cpuUsPerRequest";
+    /** The {@link #extra} key of the median heap bytes allocated per request (whole process, body included). */
+    static final String ALLOC = "allocBytesPerRequest";
+
+    /** Median heap bytes the client process allocated per request, or NaN where not measured. */
+    double allocBytes() {
+        String v = extra.get(ALLOC);
+        return v == null ? Double.NaN : Double.parseDouble(v);
+    }
 
     /** Median client CPU µs per request, or NaN where not measured. */
     double cpuUs() {
