@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class Bench {
-    static final int[] PIPELINE_DEPTHS = {8, 32, 128};
+    static final int[] PIPELINE_DEPTHS = {8, 16, 32, 128};
 
     public static void main(String[] args) throws Exception {
         int runs = 5;

@@ -80,7 +80,7 @@ final class Clients {
 
     static Family family(String name, String host, int port) {
         URI origin = URI.create("http://" + host + ":" + port);
-        List<Integer> depths = System.getProperty("bench.depths") == null ? List.of(1, 8, 32, 128)
+        List<Integer> depths = System.getProperty("bench.depths") == null ? List.of(1, 8, 16, 32, 128)
                 : java.util.Arrays.stream(System.getProperty("bench.depths").split(",")).map(Integer::valueOf).toList();
         List<Integer> seq = List.of(1);
         return switch (name) {

@@ -130,7 +130,64 @@ final class Report {
                         ratio <= 1.0 ? "yes" : String.format(Locale.ROOT, "no (%.2f×)", ratio)));
             }
         }
+        md.append(ceilingTargets());
         return md.append('\n').toString();
+    }
+
+    /** The goals of reaching the design's ceiling: CPU per request against the raw loop, latency, memory. */
+    private String ceilingTargets() {
+        StringBuilder md = new StringBuilder();
+        for (String w : List.of("a", "b")) {
+            Row raw = row(w, "raw loop", 128);
+            for (String c : List.of("dugong Pipeline", "dugong HttpConnection (sender+reader threads)")) {
+                Row r = row(w, c, 128);
+                if (raw == null || r == null) continue;
+                md.append(atMost("(" + w + ") CPU per request of " + c + " at depth 128 ≤ 1.15× the raw loop",
+                        r.cpuUs() / raw.cpuUs(), 1.15, String.format(Locale.ROOT, "%.1f µs vs %.1f", r.cpuUs(), raw.cpuUs())));
+            }
+            for (int depth : List.of(16, 128)) {
+                Row wrk = row(w, "wrk (pipelined)", depth);
+                for (String c : List.of("dugong Pipeline", "dugong HttpConnection (sender+reader threads)")) {
+                    Row r = row(w, c, depth);
+                    if (wrk == null || r == null) continue;
+                    md.append(target("(" + w + ") " + c + " at depth " + depth + " ≥ 1.0× wrk at the same depth",
+                            r.median() / wrk.median(), 1.0, fmt(r.median()) + " vs " + fmt(wrk.median()) + " req/s"));
+                }
+            }
+        }
+        Row raw = row("a", "raw loop", 128);
+        Row pool = of("c").stream().filter(r -> r.client().startsWith("DugongClient (default")).findFirst().orElse(null);
+        if (raw != null && pool != null) {
+            md.append(atMost("(c) CPU per request of DugongClient from 256 threads ≤ 1.3× the raw loop (a, depth 128)",
+                    pool.cpuUs() / raw.cpuUs(), 1.3, String.format(Locale.ROOT, "%.1f µs vs %.1f", pool.cpuUs(), raw.cpuUs())));
+        }
+        Row conn128 = row("a", "dugong HttpConnection (sender+reader threads)", 128);
+        if (conn128 != null && !Double.isNaN(conn128.allocBytes())) {
+            double beyondBody = conn128.allocBytes() - Nginx.SMALL;
+            md.append(String.format(Locale.ROOT, "| (a) heap allocated per 100 B response beyond the body ≤ 1 KiB (HttpConnection, depth 128) | %.0f B | %s |%n",
+                    beyondBody, beyondBody <= 1024 ? "yes" : "**no**"));
+        }
+        Optional<Row> jdkLat = of("d").stream().filter(r -> r.client().startsWith("JDK")).findFirst();
+        for (Row r : of("d")) {
+            if (jdkLat.isEmpty() || !(r.client().equals("dugong Pipeline.send") || r.client().equals("DugongClient.send"))) continue;
+            md.append(atMost("(d) p50 latency of " + r.client() + " ≤ 0.6× the JDK client's", r.p50us() / jdkLat.get().p50us(), 0.6,
+                    String.format(Locale.ROOT, "%.1f µs vs %.1f", r.p50us(), jdkLat.get().p50us())));
+        }
+        of("e").stream().filter(r -> r.client().startsWith("dugong HttpConnection")).findFirst().ifPresent(r -> {
+            double kib = Double.parseDouble(r.extra().getOrDefault("KiBPerOpenConnection", "NaN"));
+            md.append(String.format(Locale.ROOT, "| (e) heap per open idle HttpConnection ≤ 12 KiB | %.1f KiB | %s |%n",
+                    kib, kib <= 12 ? "yes" : "**no**"));
+        });
+        return md.toString();
+    }
+
+    /** The row of {@code client} (a prefix) at {@code depth} in {@code workload}, or null. */
+    private Row row(String workload, String client, int depth) {
+        return of(workload).stream().filter(r -> r.client().startsWith(client) && r.depth() == depth).findFirst().orElse(null);
+    }
+
+    private static String atMost(String name, double ratio, double goal, String detail) {
+        return String.format(Locale.ROOT, "| %s | %.2f× (%s) | %s |%n", name, ratio, detail, ratio <= goal ? "yes" : "**no**");
     }
 
     private static String target(String name, double ratio, double goal, String detail) {
@@ -176,8 +233,8 @@ final class Report {
         double ceiling = of("a").stream().filter(x -> x.client().startsWith("raw loop") && x.depth() == 128)
                 .mapToDouble(Row::cpuUs).findFirst().orElse(Double.NaN);
         md.append("| client | connections opened | retried by the client | req/s median | min | max | × wrk (256 conn) | × JDK")
-                .append(" | CPU µs/req | × ceiling (a, depth 128) |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(" | CPU µs/req | × ceiling (a, depth 128) | B alloc/req |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rs) {
             md.append("| ").append(r.client()).append(" | ").append(r.extra().getOrDefault("connections", r.client().startsWith("wrk") ? "256" : "?"))
                     .append(" | ").append(r.extra().getOrDefault("retried", "–")).append(" | ").append(fmt(r.median())).append(" | ").append(fmt(r.min())).append(" | ").append(fmt(r.max())).append(" |")
