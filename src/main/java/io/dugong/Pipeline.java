@@ -118,6 +118,8 @@ public final class Pipeline implements AutoCloseable {
     private boolean flushNow;
     /** Sender thread only: requests written to the socket buffer but not flushed yet. */
     private boolean unflushed;
+    /** Sender thread only: writing a burst, which may fill the pipeline up to its in-flight limit. */
+    private boolean bursting;
 
     private enum State {
         /** Accepting requests. */
@@ -367,7 +369,10 @@ public final class Pipeline implements AutoCloseable {
             } else {
                 call.seq = submitted++;
                 queued.addLast(call);
-                senderWake.signal();
+                // Only a sender out of work waits for a submit; one waiting for room in flight (or for
+                // a call ahead of this one) is woken by what it waits for, so a full pipeline is spared
+                // a wake-up per request.
+                if (queued.size() == 1 && retries.isEmpty()) senderWake.signal();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -772,6 +777,15 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * With lock held: at most this many requests in flight let the sender start a burst — all but a
+     * quarter of the in-flight limit (all but one for limits under 8, so small pipelines never wait).
+     */
+    private int burstStart() {
+        int limit = inFlightLimit;
+        return limit - Math.max(1, limit / 4);
+    }
+
     /** Records that an owner handed this pipeline a request at {@code now} (System.nanoTime()). */
     void used(long now) {
         usedAt = now;
@@ -887,7 +901,11 @@ public final class Pipeline implements AutoCloseable {
                 // Nothing goes behind an exclusive request in flight (it is the only one then).
                 boolean behindExclusive = !sent.isEmpty() && sent.peekFirst().exclusive;
                 int limit = inFlightLimit;
-                if (sent.size() < limit && !settling && !behindExclusive && !callerSending) {
+                // A burst starts only once a quarter of the pipeline is free, then fills it: a full
+                // pipeline is refilled a batch at a time (one write, one wake-up) rather than in lock
+                // step with each response. The server still has three quarters of it to work on.
+                boolean room = bursting ? sent.size() < limit : sent.size() <= burstStart();
+                if (room && !settling && !behindExclusive && !callerSending) {
                     Call<?> next = retries.isEmpty() ? queued.peek() : retries.peek();
                     // An exclusive request waits until everything before it is answered.
                     Call<?> c = next == null || (next.exclusive && !sent.isEmpty() && !next.future.isDone()) ? null
@@ -905,6 +923,7 @@ public final class Pipeline implements AutoCloseable {
                         flushNow = sent.size() >= limit || c.exclusive || (retries.isEmpty() && queued.isEmpty())
                                 || (retries.isEmpty() ? queued.peek() : retries.peek()).exclusive;
                         senderBusy = true;
+                        bursting = true;
                         return c.attempt;
                     }
                 }
@@ -919,6 +938,7 @@ public final class Pipeline implements AutoCloseable {
                     }
                     continue;
                 }
+                bursting = false;
                 senderWake.awaitUninterruptibly();
             }
         } finally {
@@ -1236,7 +1256,7 @@ public final class Pipeline implements AutoCloseable {
             readingResponse = false;
             sent.remove(call);
             if (call.attempt == null || !call.attempt.direct) {
-                senderWake.signal(); // room in flight
+                if (sent.size() <= burstStart()) senderWake.signal(); // room in flight for a burst
             } else {
                 // Answered on its caller's thread: wake the others only if there is work for them, so a
                 // run of lone requests costs no thread switch at all.
