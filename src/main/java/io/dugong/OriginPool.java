@@ -105,7 +105,7 @@ final class OriginPool implements PipelineEvents {
         for (Pipeline p : all) {
             if (!p.isOpen() || now - p.usedAt() > recent) return null;
             if (stalled(p, now)) continue;
-            int load = p.load();
+            int load = p.loadEstimate(); // no lock: this runs for every request, on every pipeline
             if (load < bestLoad) {
                 best = p;
                 bestLoad = load;

@@ -442,7 +442,9 @@ public final class Pipeline implements AutoCloseable {
      */
     <T> CallFuture<T> claim(Request request, BodyReader<T> bodyReader, boolean exclusive) {
         checkSubmittable(request, bodyReader);
-        if (request.expect100() || onPipelineThread()) return null;
+        // A glance without the lock first (racy, so only ever a "no"): a busy pipeline, the common case
+        // under load, costs the caller no second trip through the lock that submit takes anyway.
+        if (request.expect100() || !sent.isEmpty() || !queued.isEmpty() || onPipelineThread()) return null;
         lock.lock();
         try {
             if (state != State.OPEN || senderBusy || callerSending || !sent.isEmpty() || !queued.isEmpty()
@@ -577,6 +579,14 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Requests queued or in flight, read without the lock: may be a moment stale, so only for choosing
+     * among pipelines ({@link #load()} is exact).
+     */
+    int loadEstimate() {
+        return queued.size() + retries.size() + sent.size();
     }
 
     /**
