@@ -86,7 +86,7 @@ final class Report {
         md.append(targets());
         md.append(throughputTable("a", "(a) 20,000 GETs of 100 B on one connection"));
         md.append("![throughput vs pipeline depth](throughput-vs-depth.png)\n\n");
-        md.append(throughputTable("b", "(b) 2,000 GETs of 64 KiB on one connection"));
+        md.append(throughputTable("b", "(b) 20,000 GETs of 64 KiB on one connection"));
         md.append("![throughput vs pipeline depth, 64 KiB](throughput-vs-depth-64k.png)\n\n");
         md.append(concurrentTable());
         md.append(closingTable());
