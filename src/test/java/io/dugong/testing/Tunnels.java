@@ -46,7 +46,9 @@ public final class Tunnels {
                 // one side went away: the tunnel ends
             }
             try {
-                back.join();
+                // The client is gone: give the origin a moment to finish, then close it (leaving the
+                // try block), as a proxy would, rather than wait for it for ever.
+                back.join(java.time.Duration.ofSeconds(1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
