@@ -485,8 +485,11 @@ public final class HttpConnection implements AutoCloseable {
      */
     public void disconnect() {
         String reason = "the connection was closed by disconnect()";
+        // What was open when this was called, taken first: a pipeline may replay its requests on a new
+        // connection the moment the old one dies, and that one is not this call's to close.
+        List<Transport> open = receiver.transports();
         slot.disconnect(reason);
-        for (Transport t : receiver.transports()) t.kill(reason, true);
+        for (Transport t : open) t.kill(reason, true);
     }
 
     /** Same as {@link #disconnect()}. */
