@@ -29,12 +29,11 @@ import javax.net.ssl.SSLContext;
  * }
  * }</pre>
  *
- * <p>{@code send} is meant to be called from many virtual threads at once. A request that finds its
- * connection idle is written and read on the calling thread (no hand-off: the latency of a plain
- * connection); the others are pipelined by the connection's own threads. Interrupting or cancelling a
- * caller abandons just its request (its connection is closed if the request was running on the
- * caller's thread, and the requests behind it are replayed or failed by the rules below). Requests
- * need an absolute {@code http} or {@code https} URI.
+ * <p>{@code send} is meant to be called from many virtual threads at once. Only the pipelines' own
+ * threads read from sockets, and callers wait on per-request futures, so interrupting or cancelling a
+ * caller abandons just its request. (A small request that finds its connection idle is written by its
+ * caller, sparing a hand-off: see {@link Pipeline#send(Request, BodyReader)}.) Requests need an
+ * absolute {@code http} or {@code https} URI.
  *
  * <p><b>Is pipelining safe?</b> Each origin is learnt: it starts at a small depth
  * ({@link Builder#initialPipelineDepth}), doubled while responses come back correctly up to
@@ -123,18 +122,15 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * Sends {@code request} and waits for the response. Interrupting the caller abandons this request;
-     * when the request was running on the calling thread (its connection was idle: see
-     * {@link Pipeline#send(Request, BodyReader)}), the connection is closed and requests pipelined
-     * behind it are replayed or failed by the usual rules.
+     * Sends {@code request} and waits for the response. Interrupting the caller abandons this request
+     * only.
      *
      * @throws ConnectionTimedOutException if the request timeout passed
      * @throws IOException the failure of this request
      * @throws InterruptedException if interrupted while waiting
      * @param <T> the type of the body value
      * @param request the request
-     * @param bodyReader reads the response body, on a pipeline's reader thread or, when the connection
-     *                   was idle, on the calling thread
+     * @param bodyReader reads the response body, on the reader thread
      * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
@@ -142,9 +138,9 @@ public final class DugongClient implements AutoCloseable {
     }
 
     /**
-     * A blocking send. Without redirects or decompression to handle, a request whose connection is
-     * idle is written and read on the calling thread (see {@link Pipeline#claim}): no hand-off to the
-     * pipeline's threads and back, so a lone request costs what it does on a plain connection.
+     * A blocking send. Without redirects or decompression to handle, a small request whose connection
+     * is idle is written by the calling thread (see {@link Pipeline#claim}), sparing the hand-off to the
+     * pipeline's sender.
      */
     private <T> Response<T> sendBlocking(Request request, BodyReader<T> bodyReader, boolean pipelineAnyway)
             throws IOException, InterruptedException {

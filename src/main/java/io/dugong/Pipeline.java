@@ -112,6 +112,8 @@ public final class Pipeline implements AutoCloseable {
     private boolean senderBusy;
     /** Guarded by lock: a caller's thread is writing its request (see {@link #claim}); the sender waits. */
     private boolean callerSending;
+    /** Guarded by lock: requests their callers wrote (see {@link #claim}); for tests. */
+    private long callerWrites;
     /** Sender thread only: whether the call being sent may open a new connection. */
     private boolean mayReconnect;
     /** Sender thread only: whether the call being sent is the last one ready, so it must be flushed. */
@@ -184,11 +186,6 @@ public final class Pipeline implements AutoCloseable {
         boolean bodyDone;
         /** Written while another request was in flight on the connection: pipelined. */
         boolean pipelined;
-        /**
-         * Sent and read by the thread of a blocking {@code send} that found the pipeline idle (see
-         * {@link #claim}); the reader thread leaves its response to that thread. Final.
-         */
-        boolean direct;
 
         Attempt(Call<?> call) {
             this.call = call;
@@ -213,16 +210,7 @@ public final class Pipeline implements AutoCloseable {
 
         @Override
         public void inFlight() {
-            if (!direct) {
-                signal(() -> inFlight = true, readerWake);
-                return;
-            }
-            lock.lock(); // its own thread reads the response: the reader thread has nothing to wake for
-            try {
-                inFlight = true;
-            } finally {
-                lock.unlock();
-            }
+            signal(() -> inFlight = true, readerWake);
         }
     }
 
@@ -409,19 +397,17 @@ public final class Pipeline implements AutoCloseable {
      * Sends {@code request} and waits for the response. If the calling thread is interrupted, the
      * request is abandoned (its response read and dropped) and the other requests go on.
      *
-     * <p>When the pipeline is idle (nothing queued or in flight), the calling thread writes the request
-     * and reads the response itself, and {@code bodyReader} runs on it: a lone request then costs no
-     * hand-off between threads. Requests submitted meanwhile are pipelined behind it as usual. An
-     * interrupt that finds the caller in a socket call there closes the connection (as it does for any
-     * virtual thread): the request is abandoned, and those pipelined behind it are replayed or failed
-     * by the rules of the class description.
+     * <p>When the pipeline is idle (nothing queued or in flight, the connection open) and the request
+     * is small (no body beyond 8 KiB in memory, no 100-continue), the calling thread writes it itself —
+     * a write that fits the socket buffer at once, so the caller is never blocked in a socket call —
+     * sparing the hand-off to the sender thread; the reader thread reads the response as for any
+     * request. Requests submitted meanwhile are pipelined behind it as usual.
      *
      * @throws IOException the failure of this request (see the class description)
      * @throws InterruptedException if interrupted while waiting
      * @param <T> the type of the body value
      * @param request the request
-     * @param bodyReader reads the response body, on the reader thread or, when the pipeline was idle,
-     *                   on the calling thread
+     * @param bodyReader reads the response body, on the reader thread
      * @return the response
      */
     public <T> Response<T> send(Request request, BodyReader<T> bodyReader) throws IOException, InterruptedException {
@@ -430,25 +416,28 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Claims the idle pipeline for a blocking send on the calling thread: if nothing is queued, in
-     * flight or being written, the call goes in flight at once, and the caller then writes the request
-     * and reads its response itself with {@link #exchange}, sparing the hand-offs to the sender and
-     * reader threads and back (the latency of a lone request is then that of a plain connection).
-     * The queue order holds: the call is the only one in flight, requests submitted meanwhile are
-     * pipelined behind it by the sender thread, and the reader thread reads theirs after it.
+     * Claims the idle pipeline for a blocking send whose caller writes the request itself: if nothing is
+     * queued, in flight or being written, and the connection is open, the call goes in flight at once
+     * and the caller writes it with {@link #exchange} — sparing the hand-off to the sender thread. The
+     * reader thread reads the response as for any call, so the caller only ever waits on its future:
+     * an interrupt or a cancellation abandons the request alone (its response is read and dropped),
+     * as everywhere in a pipeline. Only a request that cannot make the caller block in a socket call is
+     * claimed — no body beyond {@value #CALLER_WRITE_LIMIT} bytes in memory, no 100-continue, no connect
+     * — so an interrupt cannot find the caller there (on a virtual thread it would close the socket).
+     * The queue order holds: requests submitted meanwhile are pipelined behind it by the sender thread.
      *
-     * @return the call's future, to pass to {@link #exchange}; null if the pipeline is not idle (or
-     *         the request needs the two threads: it expects 100-continue), so the caller submits instead
+     * @return the call's future, to pass to {@link #exchange}; null if the request goes through the
+     *         sender thread instead ({@link #submit})
      */
     <T> CallFuture<T> claim(Request request, BodyReader<T> bodyReader, boolean exclusive) {
         checkSubmittable(request, bodyReader);
         // A glance without the lock first (racy, so only ever a "no"): a busy pipeline, the common case
         // under load, costs the caller no second trip through the lock that submit takes anyway.
-        if (request.expect100() || !sent.isEmpty() || !queued.isEmpty() || onPipelineThread()) return null;
+        if (!callerMayWrite(request) || !sent.isEmpty() || !queued.isEmpty() || onPipelineThread()) return null;
         lock.lock();
         try {
             if (state != State.OPEN || senderBusy || callerSending || !sent.isEmpty() || !queued.isEmpty()
-                    || !retries.isEmpty()) {
+                    || !retries.isEmpty() || conn.willReconnect()) {
                 return null;
             }
             Call<T> call = new Call<>(request, bodyReader, this, exclusive);
@@ -456,7 +445,6 @@ public final class Pipeline implements AutoCloseable {
             call.seq = submitted++;
             call.attempts = 1;
             call.attempt = new Attempt(call);
-            call.attempt.direct = true;
             sent.addLast(call);
             callerSending = true;
             return call.future;
@@ -465,46 +453,22 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Most body bytes a caller writes itself (see {@link #claim}): they fit any socket buffer at once. */
+    static final int CALLER_WRITE_LIMIT = 8 * 1024;
+
+    /** Whether writing {@code request} cannot block its caller: a small body in memory, no 100-continue. */
+    private static boolean callerMayWrite(Request request) {
+        if (request.expect100()) return false;
+        Body body = request.body();
+        return body instanceof Body.Empty || (body instanceof Body.Bytes b && b.content().length <= CALLER_WRITE_LIMIT);
+    }
+
     /**
-     * Runs a call {@link #claim claimed} on the calling thread: writes the request, reads the response
-     * and its body (the body reader runs here), and completes the call. A failure is handled as on the
-     * pipeline's threads: an idempotent request whose connection ended is replayed by them, and this
-     * waits for it. Interrupting the caller while it is in a socket call closes the connection (JDK
-     * virtual threads do so); the request is abandoned and those pipelined behind it are replayed or
-     * failed by the usual rules.
+     * Writes a call {@link #claim claimed} by the calling thread, then waits for its response like
+     * any other call (the reader thread reads it).
      */
     <T> Response<T> exchange(CallFuture<T> future) throws IOException, InterruptedException {
-        Call<T> call = future.call;
-        Attempt attempt = call.attempt;
-        // A blocking send from the body reader would wait for this very thread.
-        PIPELINE_THREAD.set(Boolean.TRUE);
-        try {
-            if (sendDirect(attempt)) {
-                bodyBytes = 0;
-                progressAt = System.nanoTime();
-                readingResponse = true;
-                readResponse(attempt, call);
-            }
-        } catch (Error e) {
-            // Thrown by the body reader on the caller's own thread: its failure, not the pipeline's.
-            conn.abandon(attempt, "abandoned after " + e + " in the body reader of " + call.request);
-            signal(() -> {
-                readingResponse = false;
-                sent.remove(call);
-                senderWake.signal();
-            }, readerWake);
-            future.completeExceptionally(e);
-            throw e;
-        } finally {
-            PIPELINE_THREAD.remove();
-        }
-        if (Thread.interrupted()) {
-            if (!future.isDone() || future.isCompletedExceptionally()) {
-                future.cancel(false);
-                throw new InterruptedException("interrupted while sending " + call.request + "; the request is abandoned");
-            }
-            Thread.currentThread().interrupt(); // answered all the same: the caller still learns of the interrupt
-        }
+        sendDirect(future.call.attempt);
         return await(future);
     }
 
@@ -513,15 +477,22 @@ public final class Pipeline implements AutoCloseable {
      *
      * @return true if it went in flight (entirely or partly), so its response (or failure) is to be read
      */
-    private boolean sendDirect(Attempt attempt) {
+    private void sendDirect(Attempt attempt) {
         Call<?> call = attempt.call;
-        boolean entered = true;
-        conn.reconnectAllowed(true); // nothing else is in flight
+        conn.reconnectAllowed(false); // a connect is the sender's (a dead connection fails the write unsent)
         try {
             conn.sendRequest(call.request, attempt, true);
+        } catch (ReconnectDeferred deferred) {
+            // The connection died since the claim: the sender sends it on a new one, in its turn.
+            signal(() -> {
+                sent.remove(call);
+                call.attempts--;
+                call.attempt = null;
+                if (call.attempts == 0) call.firstEvent = attempt.event;
+                retries.add(call);
+            }, senderWake);
         } catch (IOException | RuntimeException e) {
-            entered = entered(attempt);
-            if (!entered) {
+            if (!entered(attempt)) {
                 // Nothing was written (the connection could not be opened, say).
                 boolean[] expired = new boolean[1];
                 signal(() -> {
@@ -531,16 +502,17 @@ public final class Pipeline implements AutoCloseable {
                 if (!attempt.started && attempt.event != null) attempt.event.failed(e);
                 if (!expired[0]) call.future.completeExceptionally(e);
             }
+            // Partly sent: the reader reads whatever the server answered, or the failure.
         } finally {
             lock.lock();
             try {
                 callerSending = false;
+                callerWrites++;
                 if (!queued.isEmpty() || !retries.isEmpty()) senderWake.signal();
             } finally {
                 lock.unlock();
             }
         }
-        return entered;
     }
 
     /**
@@ -806,12 +778,22 @@ public final class Pipeline implements AutoCloseable {
         return usedAt;
     }
 
-    /** Whether a blocking send would now run on its caller's thread (see {@link #claim}); for tests. */
+    /** How many requests their callers wrote themselves (see {@link #claim}); for tests. */
+    long callerWrites() {
+        lock.lock();
+        try {
+            return callerWrites;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a blocking send would now be written by its caller (see {@link #claim}); for tests. */
     boolean idleForCaller() {
         lock.lock();
         try {
             return state == State.OPEN && !senderBusy && !callerSending && sent.isEmpty() && queued.isEmpty()
-                    && retries.isEmpty();
+                    && retries.isEmpty() && !conn.willReconnect();
         } finally {
             lock.unlock();
         }
@@ -1089,7 +1071,7 @@ public final class Pipeline implements AutoCloseable {
      */
     private Attempt readableHead() {
         Call<?> head = sent.peekFirst();
-        return head != null && head.attempt != null && head.attempt.inFlight && !head.attempt.direct ? head.attempt : null;
+        return head != null && head.attempt != null && head.attempt.inFlight ? head.attempt : null;
     }
 
     private void readResponse(Attempt attempt) {
@@ -1220,16 +1202,13 @@ public final class Pipeline implements AutoCloseable {
                 || error instanceof InvalidResponseException;
         boolean replay = lostResponse
                 && IDEMPOTENT.contains(call.request.method()) && call.request.body().replayable()
-                && (unprocessed || call.attempts <= options.retries())
-                // The caller of a blocking send was interrupted in a socket call (which closed it): abandoned.
-                && !(attempt.direct && Thread.currentThread().isInterrupted());
+                && (unprocessed || call.attempts <= options.retries());
         boolean reached;
         boolean expired;
         lock.lock();
         try {
             readingResponse = false;
             sent.remove(call);
-            if (attempt.direct) readerWake.signal(); // the reader may read what is behind
             attempt.continueDecided = true; // a sender still waiting for this attempt's 100 stops now
             call.mayHaveReached = true;
             reached = true;
@@ -1265,14 +1244,9 @@ public final class Pipeline implements AutoCloseable {
         try {
             readingResponse = false;
             sent.remove(call);
-            if (call.attempt == null || !call.attempt.direct) {
-                if (sent.size() <= burstStart()) senderWake.signal(); // room in flight for a burst
-            } else {
-                // Answered on its caller's thread: wake the others only if there is work for them, so a
-                // run of lone requests costs no thread switch at all.
-                if (!queued.isEmpty() || !retries.isEmpty()) senderWake.signal();
-                if (!sent.isEmpty()) readerWake.signal(); // the reader may read what is behind
-            }
+            // Room in flight for a burst, and something to send in it: else the sender has no use for a
+            // wake-up (a run of lone requests then costs it none).
+            if (sent.size() <= burstStart() && (!queued.isEmpty() || !retries.isEmpty())) senderWake.signal();
         } finally {
             lock.unlock();
         }

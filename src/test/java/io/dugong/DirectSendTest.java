@@ -19,14 +19,13 @@ import static io.dugong.PipelineCancellationTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A blocking send on an idle pipeline runs on the caller's own thread (no hand-off to the sender and
- * reader threads): and it keeps every guarantee of the threaded path — order, replay, timeouts,
- * interrupts, abort, re-entrancy.
+ * A small blocking send on an idle pipeline is written by its caller (no hand-off to the sender
+ * thread), and keeps every guarantee of the threaded path: the reader thread reads its response, so
+ * order, replay, timeouts, interrupts, abort and re-entrancy behave as for any request.
  */
 @Timeout(30)
 class DirectSendTest {
@@ -36,8 +35,9 @@ class DirectSendTest {
         for (RecordedRequest r; (r = c.readRequest()) != null; ) c.sendResponse(200, r.target());
     };
 
-    /** Waits (bounded) until a blocking send would run on its caller's thread. */
-    static void awaitIdle(Pipeline p) throws InterruptedException {
+    /** Opens the pipeline's connection (through the sender), then waits (bounded) until a small blocking send would be written by its caller. */
+    static void awaitIdle(Pipeline p) throws Exception {
+        if (p.callerWrites() == 0 && !p.idleForCaller()) p.send(Request.get("/warm-up"));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!p.idleForCaller()) {
             if (System.nanoTime() > deadline) throw new AssertionError("the pipeline never became idle");
@@ -54,51 +54,55 @@ class DirectSendTest {
     }
 
     @Test
-    void aLoneBlockingSendRunsOnTheCallersThread() throws Exception {
+    void aLoneSmallBlockingSendIsWrittenByItsCallerAndReadByTheReaderThread() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(ECHO);
              Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
+            awaitIdle(p);
             for (int i = 0; i < 3; i++) {
                 awaitIdle(p);
                 AtomicReference<Thread> ranOn = new AtomicReference<>();
                 assertEquals("/" + i, p.send(Request.get("/" + i), recordingThread(ranOn)).body());
-                assertSame(Thread.currentThread(), ranOn.get());
+                assertTrue(ranOn.get().getName().startsWith("dugong-reader"), ranOn.get().getName());
             }
+            assertEquals(3, p.callerWrites());
             assertEquals(0, p.load());
             assertEquals(1, server.acceptedConnections());
         }
     }
 
     @Test
-    void aBusyPipelineStillReadsOnItsReaderThread() throws Exception {
+    void aLargeBodyOrABusyPipelineGoesThroughTheSender() throws Exception {
         CountDownLatch answer = new CountDownLatch(1);
         try (ScriptedServer server = ScriptedServer.start(c -> {
+            c.readRequest(); // the warm-up
+            c.sendResponse(200, "/warm-up");
             List<RecordedRequest> two = List.of(c.readRequest(), c.readRequest());
             await(answer);
             for (RecordedRequest r : two) c.sendResponse(200, r.target());
             ECHO.handle(c);
         }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
+            awaitIdle(p);
+            long before = p.callerWrites();
             CompletableFuture<Response<String>> a = p.submit(Request.get("/a"), BodyReaders.ofString());
-            server.awaitRequests(1);
-            AtomicReference<Thread> ranOn = new AtomicReference<>();
-            Thread caller = Thread.ofVirtual().start(() -> {
-                try {
-                    p.send(Request.get("/b"), recordingThread(ranOn));
-                } catch (IOException | InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
             server.awaitRequests(2);
+            CompletableFuture<Response<String>> b = sendOnAnotherThread(p, "/b", BodyReaders.ofString()); // busy
+            server.awaitRequests(3);
             answer.countDown();
-            caller.join();
             assertEquals("/a", a.get().body());
-            assertTrue(ranOn.get().getName().startsWith("dugong-reader"), ranOn.get().getName());
+            assertEquals("/b", b.get().body());
+            awaitIdle(p);
+            byte[] large = new byte[Pipeline.CALLER_WRITE_LIMIT + 1];
+            assertEquals(200, p.send(Request.post("/large", large), BodyReaders.ofString()).status());
+            assertEquals(before, p.callerWrites(), "neither was written by its caller");
         }
     }
 
     @Test
-    void requestsSubmittedDuringADirectSendArePipelinedBehindItAndAnsweredInOrder() throws Exception {
+    void requestsSubmittedWhileACallersRequestIsInFlightArePipelinedBehindItAndAnsweredInOrder() throws Exception {
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         try (ScriptedServer server = ScriptedServer.start(c -> {
+            c.readRequest();
+            c.sendResponse(200, "/warm-up");
             // Holds the first answer until two more requests are on the wire: they were pipelined behind it.
             List<RecordedRequest> three = List.of(c.readRequest(), c.readRequest(), c.readRequest());
             for (RecordedRequest r : three) {
@@ -108,9 +112,8 @@ class DirectSendTest {
             ECHO.handle(c);
         }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
             awaitIdle(p);
-            AtomicReference<Thread> ranOn = new AtomicReference<>();
-            CompletableFuture<Response<String>> first = sendOnAnotherThread(p, "/first", recordingThread(ranOn));
-            server.awaitRequests(1);
+            CompletableFuture<Response<String>> first = sendOnAnotherThread(p, "/first", BodyReaders.ofString());
+            server.awaitRequests(2);
             CompletableFuture<Response<String>> second = p.submit(Request.get("/second"), BodyReaders.ofString());
             CompletableFuture<Response<String>> third = p.submit(Request.get("/third"), BodyReaders.ofString());
 
@@ -118,15 +121,17 @@ class DirectSendTest {
             assertEquals("/second", second.get().body());
             assertEquals("/third", third.get().body());
             assertEquals(List.of("/first", "/second", "/third"), seen);
-            assertTrue(ranOn.get().getName().startsWith("caller"), "the first ran on " + ranOn.get());
+            assertEquals(1, p.callerWrites());
             assertEquals(1, server.acceptedConnections());
         }
     }
 
     @Test
-    void aDirectSendWhoseConnectionClosesUnansweredIsReplayed() throws Exception {
+    void aCallersRequestWhoseConnectionClosesUnansweredIsReplayed() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(c -> {
             if (c.id() == 1) {
+                c.readRequest();
+                c.sendResponse(200, "/warm-up");
                 c.readRequest();
                 c.close(); // no answer, no announcement: as a server closing an idle connection would
                 return;
@@ -135,16 +140,17 @@ class DirectSendTest {
         }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
             awaitIdle(p);
             assertEquals("/x", p.send(Request.get("/x"), BodyReaders.ofString()).body());
+            assertEquals(1, p.callerWrites());
             assertEquals(2, server.acceptedConnections());
-            awaitIdle(p);
-            assertEquals("/y", p.send(Request.get("/y"), BodyReaders.ofString()).body());
         }
     }
 
     @Test
-    void aNonIdempotentDirectSendWhoseConnectionClosesFailsSayingItMayHaveReachedTheServer() throws Exception {
+    void aNonIdempotentCallersRequestWhoseConnectionClosesFailsSayingItMayHaveReachedTheServer() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(c -> {
             if (c.id() == 1) {
+                c.readRequest();
+                c.sendResponse(200, "/warm-up");
                 c.readRequest();
                 c.close();
                 return;
@@ -155,49 +161,52 @@ class DirectSendTest {
             UnansweredRequestException e = assertThrows(UnansweredRequestException.class,
                     () -> p.send(Request.post("/order", new byte[] {1}), BodyReaders.ofString()));
             assertTrue(e.mayHaveReachedServer(), e.getMessage());
-            assertEquals(1, server.requestsRead());
+            assertEquals(1, p.callerWrites());
+            assertEquals(2, server.requestsRead());
         }
     }
 
     @Test
-    void interruptingADirectSendAbandonsItAndTheRequestsBehindItAreReplayed() throws Exception {
+    void interruptingACallerWhoWroteItsRequestAbandonsOnlyThatRequestAndKeepsTheConnection() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
         try (ScriptedServer server = ScriptedServer.start(c -> {
-            if (c.id() == 1) {
-                c.readRequest(); // /first: never answered
-                c.readRequest(); // /behind, pipelined after it
-                c.readRequest(); // until the client closes the connection
-                return;
-            }
+            c.readRequest();
+            c.sendResponse(200, "/warm-up");
+            List<RecordedRequest> two = List.of(c.readRequest(), c.readRequest()); // /first, then /behind
+            await(answer);
+            for (RecordedRequest r : two) c.sendResponse(200, r.target());
             ECHO.handle(c);
         }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
             awaitIdle(p);
             AtomicReference<Thread> caller = new AtomicReference<>();
-            CompletableFuture<Response<String>> first = sendOnAnotherThread(p, "/first", (head, body) -> {
-                throw new AssertionError("the first request is never answered");
-            }, caller);
-            server.awaitRequests(1);
-            CompletableFuture<Response<String>> behind = p.submit(Request.get("/behind"), BodyReaders.ofString());
+            CompletableFuture<Response<String>> first = sendOnAnotherThread(p, "/first", BodyReaders.ofString(), caller);
             server.awaitRequests(2);
+            CompletableFuture<Response<String>> behind = p.submit(Request.get("/behind"), BodyReaders.ofString());
+            server.awaitRequests(3);
 
             caller.get().interrupt();
-
             Throwable e = assertThrows(java.util.concurrent.ExecutionException.class, first::get).getCause();
             assertInstanceOf(InterruptedException.class, e);
+            answer.countDown();
+
             assertEquals("/behind", behind.get().body());
             assertEquals("/after", p.send(Request.get("/after"), BodyReaders.ofString()).body());
-            assertEquals(2, server.acceptedConnections());
+            assertEquals(1, server.acceptedConnections(), "the response to /first was read and dropped");
+            assertTrue(p.callerWrites() >= 1, "/first was written by its caller");
         }
     }
 
     @Test
-    void abortingDuringADirectSendFailsIt() throws Exception {
+    void abortingWhileACallersRequestIsInFlightFailsIt() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(c -> {
+            c.readRequest();
+            c.sendResponse(200, "/warm-up");
             c.readRequest();
             c.readRequest(); // until the client closes the connection
         }); Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
             awaitIdle(p);
             CompletableFuture<Response<String>> first = sendOnAnotherThread(p, "/first", BodyReaders.ofString());
-            server.awaitRequests(1);
+            server.awaitRequests(2);
 
             p.abort();
 
@@ -208,65 +217,23 @@ class DirectSendTest {
     }
 
     @Test
-    void aBlockingSendFromADirectSendsBodyReaderFailsInsteadOfDeadlocking() throws Exception {
-        try (ScriptedServer server = ScriptedServer.start(ECHO);
-             Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
-            awaitIdle(p);
-            AtomicReference<Throwable> nested = new AtomicReference<>();
-            Response<String> r = p.send(Request.get("/outer"), (head, body) -> {
-                try {
-                    p.send(Request.get("/inner"), BodyReaders.ofString());
-                } catch (Throwable t) {
-                    nested.set(t);
-                }
-                return BodyReaders.ofString().read(head, body);
-            });
-            assertEquals("/outer", r.body());
-            assertInstanceOf(StateException.class, nested.get());
-            assertEquals("/next", p.send(Request.get("/next"), BodyReaders.ofString()).body());
-        }
-    }
-
-    /** An {@link Error} thrown by a body reader. */
-    private static final class ReaderError extends Error {
-        ReaderError() {
-            super("thrown by the test's body reader");
-        }
-    }
-
-    @Test
-    void anErrorInADirectSendsBodyReaderReachesTheCallerAndThePipelineGoesOn() throws Exception {
-        try (ScriptedServer server = ScriptedServer.start(ECHO);
-             Pipeline p = Pipeline.open(server.uri(), PipelineOptions.defaults())) {
-            awaitIdle(p);
-            assertThrows(ReaderError.class, () -> p.send(Request.get("/boom"), (head, body) -> {
-                throw new ReaderError();
-            }));
-            assertTrue(p.isOpen());
-            assertEquals("/next", p.send(Request.get("/next"), BodyReaders.ofString()).body());
-            // The body of /boom was never read, so its connection could not be trusted and was closed.
-            assertEquals(2, server.acceptedConnections());
-        }
-    }
-
-    @Test
-    void theClientsBlockingSendRunsOnTheCallersThreadOverOneConnection() throws Exception {
+    void theClientsBlockingSendsOverOneConnection() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(ECHO); DugongClient client = DugongClient.newClient()) {
             for (int i = 0; i < 5; i++) {
-                AtomicReference<Thread> ranOn = new AtomicReference<>();
                 Request request = i % 2 == 0 ? Request.get(server.uri("/" + i))
                         : Request.post(server.uri("/" + i), new byte[] {1, 2});
-                assertEquals("/" + i, client.send(request, recordingThread(ranOn)).body());
-                assertSame(Thread.currentThread(), ranOn.get(), "request " + i);
+                assertEquals("/" + i, client.send(request, BodyReaders.ofString()).body());
             }
             assertEquals(1, server.acceptedConnections());
         }
     }
 
     @Test
-    void theClientsRequestTimeoutEndsADirectSendAndClosesItsConnection() throws Exception {
+    void theClientsRequestTimeoutEndsACallersRequestAndClosesItsConnection() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(c -> {
             if (c.id() == 1) {
+                c.readRequest();
+                c.sendResponse(200, "/warm-up");
                 c.readRequest();
                 c.readRequest(); // until the client closes the connection
                 return;
@@ -274,12 +241,11 @@ class DirectSendTest {
             ECHO.handle(c);
         }); DugongClient client = DugongClient.builder().maxConnectionsPerOrigin(1)
                 .requestTimeout(Duration.ofMillis(300)).build()) {
-            AtomicReference<Thread> ranOn = new AtomicReference<>();
+            assertEquals("/warm-up", client.send(Request.get(server.uri("/warm-up")), BodyReaders.ofString()).body());
             ConnectionTimedOutException e = assertThrows(ConnectionTimedOutException.class,
-                    () -> client.send(Request.get(server.uri("/silent")), recordingThread(ranOn)));
+                    () -> client.send(Request.get(server.uri("/silent")), BodyReaders.ofString()));
             assertTrue(e.getMessage().contains("/silent"), e.getMessage());
-            assertEquals("/next", client.send(Request.get(server.uri("/next")), recordingThread(ranOn)).body());
-            assertSame(Thread.currentThread(), ranOn.get());
+            assertEquals("/next", client.send(Request.get(server.uri("/next")), BodyReaders.ofString()).body());
             assertEquals(2, server.acceptedConnections());
         }
     }
