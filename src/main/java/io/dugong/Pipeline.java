@@ -483,25 +483,9 @@ public final class Pipeline implements AutoCloseable {
         try {
             conn.sendRequest(call.request, attempt, true);
         } catch (ReconnectDeferred deferred) {
-            // The connection died since the claim: the sender sends it on a new one, in its turn.
-            signal(() -> {
-                sent.remove(call);
-                call.attempts--;
-                call.attempt = null;
-                if (call.attempts == 0) call.firstEvent = attempt.event;
-                retries.add(call);
-            }, senderWake);
+            retryLater(attempt); // the connection died since the claim: the sender opens a new one
         } catch (IOException | RuntimeException e) {
-            if (!entered(attempt)) {
-                // Nothing was written (the connection could not be opened, say).
-                boolean[] expired = new boolean[1];
-                signal(() -> {
-                    sent.remove(call);
-                    expired[0] = call.expired;
-                }, readerWake);
-                if (!attempt.started && attempt.event != null) attempt.event.failed(e);
-                if (!expired[0]) call.future.completeExceptionally(e);
-            }
+            if (!entered(attempt)) failUnsent(attempt, e);
             // Partly sent: the reader reads whatever the server answered, or the failure.
         } finally {
             lock.lock();
@@ -955,33 +939,48 @@ public final class Pipeline implements AutoCloseable {
             conn.sendRequest(call.request, attempt, flushNow);
             unflushed = !flushNow;
         } catch (ReconnectDeferred deferred) {
-            // Nothing sent: back among the retries (in submit order), to go once the reader has settled
-            // everything sent on the old connection.
-            signal(() -> {
-                sent.remove(call);
-                call.attempts--;
-                call.attempt = null;
-                if (call.attempts == 0) call.firstEvent = attempt.event; // the first attempt is still to come
-                retries.add(call);
-            }, senderWake);
+            retryLater(attempt);
             return;
         } catch (IOException | RuntimeException e) {
-            boolean entered = entered(attempt);
-            if (!entered) {
-                // Nothing was written (the connection could not be opened, say): the reader never sees it.
-                // An expired call is failed by the request timeout, whose close may be what failed this send.
-                boolean[] expired = new boolean[1];
-                signal(() -> {
-                    sent.remove(call);
-                    expired[0] = call.expired;
-                }, readerWake);
-                if (!attempt.started && attempt.event != null) attempt.event.failed(e); // no exchange took it
-                if (!expired[0]) call.future.completeExceptionally(e);
+            if (!entered(attempt)) {
+                failUnsent(attempt, e);
                 return;
             }
             // Partly sent: the reader reads whatever the server answered, or the failure.
         }
         if (call.expectsContinue()) sendBodyAfterContinue(attempt);
+    }
+
+    /**
+     * Nothing of {@code attempt} was sent (a new connection is needed but not allowed now): its call goes
+     * back among the retries, in submit order, to go once the reader has settled everything sent on the
+     * old connection. It costs no retry.
+     */
+    private void retryLater(Attempt attempt) {
+        Call<?> call = attempt.call;
+        signal(() -> {
+            sent.remove(call);
+            call.attempts--;
+            call.attempt = null;
+            if (call.attempts == 0) call.firstEvent = attempt.event; // the first attempt is still to come
+            retries.add(call);
+        }, senderWake);
+    }
+
+    /**
+     * Nothing of {@code attempt} was written (the connection could not be opened, say), so the reader
+     * never sees it: its call fails with {@code e} — unless its request timeout expired it, whose close
+     * may be what failed this send.
+     */
+    private void failUnsent(Attempt attempt, Exception e) {
+        Call<?> call = attempt.call;
+        boolean[] expired = new boolean[1];
+        signal(() -> {
+            sent.remove(call);
+            expired[0] = call.expired;
+        }, readerWake);
+        if (!attempt.started && attempt.event != null) attempt.event.failed(e); // no exchange took it
+        if (!expired[0]) call.future.completeExceptionally(e);
     }
 
     private boolean entered(Attempt attempt) {
